@@ -1,0 +1,199 @@
+using Microsoft.Extensions.Logging;
+
+namespace Workbook.Processes;
+
+/// <summary>Handler of <see cref="ChildProcess.Exit"/> and <see cref="ChildProcess.Close"/>: Node's <c>(code, signal)</c>.</summary>
+public delegate void ChildExitHandler(int? code, string? signal);
+
+/// <summary>
+/// A child process, as Node's <c>ChildProcess</c>: create one with <see cref="Spawn(string, IEnumerable{string}?, SpawnOptions?)"/>.
+/// Its events fire once; a handler attached after an event already fired is called at once with the same
+/// values, so a later notebook cell still sees the exit of a child that finished quickly.
+/// </summary>
+public sealed partial class ChildProcess
+{
+    private readonly object _gate = new();
+    private readonly ILogger? _logger;
+    private readonly TaskCompletionSource<ChildExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<ChildExit> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ChildExitHandler? _exitHandlers;
+    private ChildExitHandler? _closeHandlers;
+    private Action<Exception>? _errorHandlers;
+    private ChildExit? _exit;
+    private bool _exitRaised;
+    private bool _closeRaised;
+    private Exception? _error;
+    private int _closesPending;
+    private bool _reaped;
+    private bool _killed;
+
+    private ChildProcess(string spawnFile, IReadOnlyList<string> spawnArgs, ILogger? logger)
+    {
+        SpawnFile = spawnFile;
+        SpawnArgs = spawnArgs;
+        _logger = logger;
+        // Faulted tasks nobody awaited must not surface later as unobserved exceptions.
+        _exited.Task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        _closed.Task.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    /// <summary>The process id; <c>null</c> when the process could not be started.</summary>
+    public int? Pid { get; private set; }
+
+    /// <summary>The program that was started (Node's <c>spawnfile</c>): the command, or the shell.</summary>
+    public string SpawnFile { get; }
+
+    /// <summary>The full argument vector, program first (Node's <c>spawnargs</c>).</summary>
+    public IReadOnlyList<string> SpawnArgs { get; }
+
+    /// <summary>The child's stdin; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    public ChildWritable? Stdin { get; private set; }
+
+    /// <summary>The child's stdout; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    public ChildReadable? Stdout { get; private set; }
+
+    /// <summary>The child's stderr; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    public ChildReadable? Stderr { get; private set; }
+
+    /// <summary>The exit code once the child exited by itself; <c>null</c> while it runs or when a signal ended it.</summary>
+    public int? ExitCode
+    {
+        get { lock (_gate) return _exit?.Code; }
+    }
+
+    /// <summary>The name of the signal that ended the child (Node's <c>signalCode</c>), or <c>null</c>.</summary>
+    public string? SignalCode
+    {
+        get { lock (_gate) return _exit?.Signal; }
+    }
+
+    /// <summary>True once <see cref="Kill(string)"/> delivered a signal (Node's <c>killed</c>).</summary>
+    public bool Killed
+    {
+        get { lock (_gate) return _killed; }
+    }
+
+    /// <summary>True while the process runs (started and not yet exited).</summary>
+    public bool IsRunning
+    {
+        get { lock (_gate) return Pid is not null && !_reaped; }
+    }
+
+    /// <summary>Completes when the process exits, with its code or signal; throws <see cref="SpawnException"/> when it could not start.</summary>
+    public Task<ChildExit> Exited => _exited.Task;
+
+    /// <summary>Completes after <see cref="Exit"/> and after stdout and stderr were read to their end (Node's <c>'close'</c>).</summary>
+    public Task<ChildExit> Closed => _closed.Task;
+
+    /// <summary>
+    /// Node's <c>'exit'</c>: the process ended, with its exit code (or <c>null</c>) and the name of the signal
+    /// that ended it (or <c>null</c>). Its stdio may still hold unread output.
+    /// </summary>
+    public event ChildExitHandler? Exit
+    {
+        add => AddOnce(ref _exitHandlers, value, () => _exitRaised ? _exit : null);
+        remove { lock (_gate) _exitHandlers -= value; }
+    }
+
+    /// <summary>
+    /// Node's <c>'close'</c>: the process exited and its stdout and stderr were closed. These can close later
+    /// than the exit, when another process (a grandchild) still holds them.
+    /// </summary>
+    public event ChildExitHandler? Close
+    {
+        add => AddOnce(ref _closeHandlers, value, () => _closeRaised ? _exit ?? new ChildExit(null, null) : null);
+        remove { lock (_gate) _closeHandlers -= value; }
+    }
+
+    /// <summary>Node's <c>'error'</c>: the process could not be started, or a signal could not be sent.</summary>
+    public event Action<Exception>? Error
+    {
+        add
+        {
+            if (value is null) return;
+            Exception? happened;
+            lock (_gate)
+            {
+                happened = _error;
+                _errorHandlers += value;
+            }
+            if (happened is not null) HandlerFailures.Run("Error handler", () => value(happened));
+        }
+        remove { lock (_gate) _errorHandlers -= value; }
+    }
+
+    public override string ToString()
+    {
+        lock (_gate)
+        {
+            var state = Pid is null ? $"not started ({(_error as SpawnException)?.Code ?? "error"})"
+                : _exit is null ? "running" : $"exited with {_exit}";
+            return $"{string.Join(' ', SpawnArgs)} (pid {Pid?.ToString() ?? "-"}, {state})";
+        }
+    }
+
+    private void AddOnce(ref ChildExitHandler? handlers, ChildExitHandler? value, Func<ChildExit?> firedWith)
+    {
+        if (value is null) return;
+        ChildExit? fired;
+        lock (_gate)
+        {
+            fired = firedWith();
+            if (fired is null) handlers += value;
+        }
+        if (fired is not null) HandlerFailures.Run("exit handler", () => value(fired.Code, fired.Signal));
+    }
+
+    private void RaiseError(Exception error)
+    {
+        Action<Exception>? handlers;
+        lock (_gate)
+        {
+            _error ??= error;
+            handlers = _errorHandlers;
+        }
+        _logger?.LogWarning("{Command}: {Error}", SpawnFile, error.Message);
+        if (handlers is null) return;
+        foreach (Action<Exception> h in handlers.GetInvocationList()) HandlerFailures.Run("Error handler", () => h(error));
+    }
+
+    private void OnExited(ChildExit exit)
+    {
+        ChildExitHandler? handlers;
+        lock (_gate)
+        {
+            _exit = exit;
+            _exitRaised = true;
+            handlers = _exitHandlers;
+            _exitHandlers = null;
+        }
+        _logger?.LogDebug("{Command} (pid {Pid}) exited with {Exit}", SpawnFile, Pid, exit);
+        Invoke(handlers, exit);
+        _exited.TrySetResult(exit);
+        OneCloseDone();
+    }
+
+    private void OneCloseDone()
+    {
+        if (Interlocked.Decrement(ref _closesPending) != 0) return;
+        ChildExitHandler? handlers;
+        ChildExit exit;
+        lock (_gate)
+        {
+            _closeRaised = true;
+            exit = _exit ?? new ChildExit(null, null);
+            handlers = _closeHandlers;
+            _closeHandlers = null;
+        }
+        Invoke(handlers, exit);
+        if (_error is SpawnException spawnError) _closed.TrySetException(spawnError);
+        else _closed.TrySetResult(exit);
+    }
+
+    private static void Invoke(ChildExitHandler? handlers, ChildExit exit)
+    {
+        if (handlers is null) return;
+        foreach (ChildExitHandler h in handlers.GetInvocationList())
+            HandlerFailures.Run("exit handler", () => h(exit.Code, exit.Signal));
+    }
+}

@@ -1,0 +1,27 @@
+namespace Workbook.Processes;
+
+/// <summary>
+/// Runs user event handlers on the library's threads. An exception there would end the whole process (in a
+/// notebook: the kernel), so it is reported on stderr instead, the way Node prints an uncaught error.
+/// </summary>
+internal static class HandlerFailures
+{
+    public static void Run(string where, Action handler)
+    {
+        try
+        {
+            handler();
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                Console.Error.WriteLine($"Unhandled exception in {where}: {e}");
+            }
+            catch (IOException)
+            {
+                // stderr itself is gone; there is nowhere left to report to.
+            }
+        }
+    }
+}

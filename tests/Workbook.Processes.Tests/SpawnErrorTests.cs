@@ -1,0 +1,74 @@
+namespace Workbook.Processes.Tests;
+
+public class SpawnErrorTests
+{
+    [Fact]
+    public async Task A_command_that_does_not_exist_raises_Error_with_ENOENT_and_never_hangs()
+    {
+        Exception? error = null;
+        ChildExit? close = null;
+        bool exitFired = false;
+
+        var child = ChildProcess.Spawn("no-such-command-wb", ["--flag"]);
+        child.Error += e => error = e;
+        child.Exit += (_, _) => exitFired = true;
+        child.Close += (c, s) => close = new ChildExit(c, s);
+
+        var thrown = await Assert.ThrowsAsync<SpawnException>(() => child.Exited.WaitAsync(Run.Timeout));
+        await Assert.ThrowsAsync<SpawnException>(() => child.Closed.WaitAsync(Run.Timeout));
+
+        var spawnError = Assert.IsType<SpawnException>(error);
+        Assert.Same(spawnError, thrown);
+        Assert.Equal("ENOENT", spawnError.Code);
+        Assert.Equal("no-such-command-wb", spawnError.Path);
+        Assert.StartsWith("spawn no-such-command-wb ENOENT", spawnError.Message);
+        Assert.Contains("not found on the PATH", spawnError.Message);
+        Assert.Equal(["no-such-command-wb", "--flag"], spawnError.SpawnArgs);
+        Assert.Null(child.Pid);
+        Assert.False(exitFired);
+        Assert.Equal(new ChildExit(null, null), close);
+        Assert.False(child.Kill());
+    }
+
+    [Fact]
+    public async Task A_missing_working_directory_is_named_in_the_error()
+    {
+        var child = ChildProcess.Spawn("pwd", options: new() { Cwd = "/no/such/dir-wb" });
+
+        var error = await Assert.ThrowsAsync<SpawnException>(() => child.Exited.WaitAsync(Run.Timeout));
+
+        Assert.Equal("ENOENT", error.Code);
+        Assert.Contains("working directory '/no/such/dir-wb' does not exist", error.Message);
+    }
+
+    [Fact]
+    public async Task A_file_without_execute_permission_fails_with_EACCES()
+    {
+        var dir = Run.TempDir();
+        try
+        {
+            var script = Path.Combine(dir, "not-executable.sh");
+            File.WriteAllText(script, "#!/bin/sh\necho hi\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+            var child = ChildProcess.Spawn(script);
+
+            var error = await Assert.ThrowsAsync<SpawnException>(() => child.Exited.WaitAsync(Run.Timeout));
+            Assert.Equal("EACCES", error.Code);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Empty_commands_and_nul_characters_are_rejected_at_once()
+    {
+        Assert.Throws<ArgumentException>(() => ChildProcess.Spawn(""));
+        Assert.Throws<ArgumentException>(() => ChildProcess.Spawn("  "));
+        Assert.Throws<ArgumentNullException>(() => ChildProcess.Spawn(null!));
+        Assert.Throws<ArgumentException>(() => ChildProcess.Spawn("echo", ["a\0b"]));
+        Assert.Throws<ArgumentException>(() => ChildProcess.Spawn("env", options: new() { Env = new Dictionary<string, string> { ["A=B"] = "x" } }));
+    }
+}

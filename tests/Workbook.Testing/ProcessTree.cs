@@ -1,0 +1,62 @@
+namespace Workbook.Testing;
+
+/// <summary>A process seen in /proc.</summary>
+public sealed record ProcessInfo(int Pid, int ParentPid, char State, string CommandLine)
+{
+    public override string ToString() => $"{Pid} ({State}) {CommandLine}";
+}
+
+/// <summary>The processes below this one, read from /proc (Linux).</summary>
+public static class ProcessTree
+{
+    /// <summary>Every live descendant of <paramref name="root"/> (zombies excluded: they no longer run).</summary>
+    public static IReadOnlyList<ProcessInfo> LiveDescendants(int root)
+    {
+        var all = Snapshot();
+        var byParent = all.ToLookup(p => p.ParentPid);
+        var found = new List<ProcessInfo>();
+        var queue = new Queue<int>([root]);
+        while (queue.Count > 0)
+        {
+            foreach (var child in byParent[queue.Dequeue()])
+            {
+                if (child.State != 'Z') found.Add(child);
+                queue.Enqueue(child.Pid);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The process with this pid, or null once it is gone (or only a zombie).</summary>
+    public static ProcessInfo? Find(int pid)
+    {
+        var p = Read(pid);
+        return p is { State: not 'Z' } ? p : null;
+    }
+
+    private static List<ProcessInfo> Snapshot()
+    {
+        var list = new List<ProcessInfo>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid) is { } info) list.Add(info);
+        }
+        return list;
+    }
+
+    private static ProcessInfo? Read(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so split after the last ')'.
+            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+            return new ProcessInfo(pid, int.Parse(rest[1]), rest[0][0], cmdline);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // it ended while we looked
+        }
+    }
+}
