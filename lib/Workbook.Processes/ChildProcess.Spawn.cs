@@ -60,8 +60,9 @@ public sealed partial class ChildProcess
         var path = ResolveExecutable(file, cwd, env);
         if (path is null)
         {
-            var search = env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH");
-            Fail(new SpawnException(file, argv, errno: 2, $"no such file or directory: '{file}' was not found on the PATH ({search})."));
+            var search = (env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH")) ?? "";
+            Fail(new SpawnException(file, argv, errno: 2,
+                $"no such file or directory: '{file}' was not found in any of the {search.Split(':').Length} folders on the PATH."));
             return;
         }
 

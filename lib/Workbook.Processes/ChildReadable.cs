@@ -174,6 +174,8 @@ public sealed class ChildReadable
             }
             Volatile.Write(ref _deliveringThread, Environment.CurrentManagedThreadId);
             if (sinks.Length > 0) toSinks(sinks);
+            // A destination that went away is unpiped, as in Node; with no listener left, reading pauses.
+            lock (_gate) _sinks.RemoveAll(s => s.Broken);
         }
         finally
         {
@@ -184,6 +186,7 @@ public sealed class ChildReadable
 
     private abstract class Sink
     {
+        public bool Broken { get; protected set; }
         public abstract void Write(byte[] chunk);
         public abstract void Complete();
     }
@@ -207,13 +210,10 @@ public sealed class ChildReadable
 
     private sealed class WritableSink(ChildWritable destination) : Sink
     {
-        private bool _broken;
-
         public override void Write(byte[] chunk)
         {
-            if (_broken) return;
             // The reading child may have exited; Node unpipes on EPIPE and so do we.
-            if (!destination.TryWrite(chunk)) _broken = true;
+            if (!Broken && !destination.TryWrite(chunk)) Broken = true;
         }
 
         public override void Complete() => destination.TryEnd();
@@ -221,18 +221,16 @@ public sealed class ChildReadable
 
     private sealed class StreamSink(Stream destination, bool end) : Sink
     {
-        private bool _broken;
-
         public override void Write(byte[] chunk)
         {
-            if (_broken) return;
+            if (Broken) return;
             try
             {
                 destination.Write(chunk);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                _broken = true;
+                Broken = true;
             }
         }
 

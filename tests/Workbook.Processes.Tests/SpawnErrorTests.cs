@@ -22,7 +22,7 @@ public class SpawnErrorTests
         Assert.Equal("ENOENT", spawnError.Code);
         Assert.Equal("no-such-command-wb", spawnError.Path);
         Assert.StartsWith("spawn no-such-command-wb ENOENT", spawnError.Message);
-        Assert.Contains("not found on the PATH", spawnError.Message);
+        Assert.Contains("was not found in any of the", spawnError.Message);
         Assert.Equal(["no-such-command-wb", "--flag"], spawnError.SpawnArgs);
         Assert.Null(child.Pid);
         Assert.False(exitFired);
