@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Workbook.NotebookRunner;
+
+// Usage: Workbook.NotebookRunner [notebook.ipynb | folder ...] [--out DIR] [--cell-timeout SECONDS]
+// Each notebook runs in its own worker process (as each has its own kernel in VS Code), so one notebook's
+// state, threads or a hung cell cannot affect the next.
+var paths = new List<string>();
+string outDir = Path.Combine("artifacts", "notebooks");
+var cellTimeout = TimeSpan.FromSeconds(180);
+string? executeOne = null;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--out": outDir = Value(ref i); break;
+        case "--cell-timeout": cellTimeout = TimeSpan.FromSeconds(double.Parse(Value(ref i))); break;
+        case "--execute": executeOne = Value(ref i); break;
+        case "-h" or "--help":
+            Console.WriteLine("Workbook.NotebookRunner [notebook.ipynb | folder ...] [--out DIR] [--cell-timeout SECONDS]");
+            Console.WriteLine("Executes each notebook headless (default: ./notebooks) and writes it, with outputs, as .ipynb and .html to --out (default: artifacts/notebooks).");
+            return 0;
+        default:
+            if (args[i].StartsWith('-')) return Usage($"unknown option '{args[i]}'");
+            paths.Add(args[i]);
+            break;
+    }
+}
+outDir = Path.GetFullPath(outDir);
+
+if (executeOne is not null) return await ExecuteOneAsync(executeOne);
+
+var notebooks = new List<string>();
+foreach (var path in paths.DefaultIfEmpty("notebooks"))
+{
+    if (File.Exists(path)) notebooks.Add(Path.GetFullPath(path));
+    else if (Directory.Exists(path)) notebooks.AddRange(Directory.GetFiles(path, "*.ipynb").Select(Path.GetFullPath).Order(StringComparer.Ordinal));
+    else return Usage($"no notebook or folder at '{path}'");
+}
+if (notebooks.Count == 0) return Usage("no .ipynb files found");
+
+var table = new Table().AddColumns("chapter", "cells", "failed cells", "seconds");
+bool allOk = true;
+foreach (var notebook in notebooks)
+{
+    var stopwatch = Stopwatch.StartNew();
+    var exitCode = await RunWorkerAsync(notebook);
+    var (cells, failed) = CountResults(Path.Combine(outDir, Path.GetFileName(notebook)));
+    var ok = exitCode == 0 && failed == 0 && cells >= 0;
+    allOk &= ok;
+    table.AddRow(
+        Path.GetFileNameWithoutExtension(notebook),
+        cells < 0 ? "?" : cells.ToString(),
+        ok ? "0" : $"[red]{(cells < 0 ? "not written" : failed.ToString())}[/]",
+        stopwatch.Elapsed.TotalSeconds.ToString("0.0"));
+}
+AnsiConsole.Write(table);
+Console.WriteLine(allOk ? $"All {notebooks.Count} notebook(s) ran without a failed cell. Output: {outDir}"
+                        : $"Some cells failed. Executed notebooks (with the errors) are in {outDir}");
+return allOk ? 0 : 1;
+
+string Value(ref int i) => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+
+static int Usage(string problem)
+{
+    Console.Error.WriteLine($"Workbook.NotebookRunner: {problem}. See --help.");
+    return 2;
+}
+
+async Task<int> RunWorkerAsync(string notebook)
+{
+    var self = Environment.ProcessPath!;
+    var start = new ProcessStartInfo(self) { UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(NotebookExecutor).Assembly.Location);
+    foreach (var a in new[] { "--execute", notebook, "--out", outDir, "--cell-timeout", cellTimeout.TotalSeconds.ToString() })
+        start.ArgumentList.Add(a);
+    // Package restores (#r "nuget:") run dotnet; no build node may outlive the notebook.
+    start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+    start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+    using var worker = Process.Start(start)!;
+    var limit = TimeSpan.FromMinutes(60);
+    using var cts = new CancellationTokenSource(limit);
+    try
+    {
+        await worker.WaitForExitAsync(cts.Token);
+        return worker.ExitCode;
+    }
+    catch (OperationCanceledException)
+    {
+        worker.Kill(entireProcessTree: true);
+        Console.Error.WriteLine($"{notebook}: still running after {limit.TotalMinutes} minutes; ended.");
+        return 1;
+    }
+}
+
+static (int Cells, int Failed) CountResults(string executed)
+{
+    if (!File.Exists(executed)) return (-1, -1);
+    var doc = NotebookDocument.Load(executed);
+    var code = doc.Cells.Where(c => NotebookDocument.CellType(c) == "code").ToList();
+    var failed = code.Count(c => c["outputs"]?.AsArray().OfType<JsonObject>().Any(o => o["output_type"]?.GetValue<string>() == "error") == true);
+    return (code.Count, failed);
+}
+
+async Task<int> ExecuteOneAsync(string path)
+{
+    // Orphans of the notebook's children are re-parented to this worker, so the leftover check finds them.
+    Native.BecomeChildSubreaper();
+    var notebook = NotebookDocument.Load(path);
+    var target = Path.Combine(outDir, Path.GetFileName(path));
+    Directory.CreateDirectory(outDir);
+    foreach (var stale in new[] { target, Path.ChangeExtension(target, ".html") }) File.Delete(stale);
+
+    Console.Error.WriteLine($"{notebook.Name}: executing");
+    var run = await new NotebookExecutor(cellTimeout, Console.Error).ExecuteAsync(notebook);
+    notebook.Save(target);
+    File.WriteAllText(Path.ChangeExtension(target, ".html"), HtmlRenderer.Render(notebook));
+    Console.Error.WriteLine($"{notebook.Name}: {run.CodeCells} code cells, {run.FailedCells} failed{(run.TimedOut ? " (stopped at a cell that timed out)" : "")}");
+    // Exit at once: a timed-out cell may still be running on a thread of this process. First collect the
+    // exit status of adopted orphans that already ended, so no zombie is handed on to init.
+    Native.ReapEndedChildren();
+    Console.Error.Flush();
+    Environment.Exit(run.FailedCells == 0 ? 0 : 1);
+    return 0;
+}
+
+static partial class Native
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static partial int waitpid(int pid, out int status, int options);
+
+    public static void BecomeChildSubreaper() => prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+
+    public static void ReapEndedChildren()
+    {
+        while (waitpid(-1, out _, 1 /* WNOHANG */) > 0) { }
+    }
+}
