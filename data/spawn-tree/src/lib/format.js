@@ -1,0 +1,1 @@
+module.exports = (label, value) => `${label}: ${value}`;

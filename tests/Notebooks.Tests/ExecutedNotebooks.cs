@@ -1,0 +1,89 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Workbook.Processes;
+
+namespace Notebooks.Tests;
+
+/// <summary>
+/// Runs the headless runner once over every notebook in notebooks/ (the way the README's run command does,
+/// into a temporary folder) and gives the tests the executed notebooks to read.
+/// </summary>
+public sealed class ExecutedNotebooks : IAsyncLifetime
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(20);
+
+    public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
+    public static string NotebooksFolder { get; } = Path.Combine(RepositoryRoot, "notebooks");
+
+    public string OutputFolder { get; } = Path.Combine(Path.GetTempPath(), "wb-notebooks-" + Guid.NewGuid().ToString("N")[..8]);
+    public int RunnerExitCode { get; private set; }
+    public string RunnerOutput { get; private set; } = "";
+
+    public static IEnumerable<object[]> Names() =>
+        Directory.GetFiles(NotebooksFolder, "*.ipynb").Order().Select(f => new object[] { Path.GetFileNameWithoutExtension(f) });
+
+    public async Task InitializeAsync()
+    {
+        var runner = ChildProcess.Spawn("dotnet", [Metadata("NotebookRunner"), NotebooksFolder, "--out", OutputFolder],
+            new SpawnOptions { Cwd = RepositoryRoot });
+        var stdout = runner.Stdout!.ReadToEndAsync();
+        var stderr = runner.Stderr!.ReadToEndAsync();
+        try
+        {
+            var exit = await runner.Closed.WaitAsync(RunLimit);
+            RunnerExitCode = exit.Code ?? -1;
+        }
+        catch (TimeoutException)
+        {
+            await runner.DisposeAsync();
+            RunnerExitCode = -1;
+        }
+        RunnerOutput = await stdout + await stderr;
+    }
+
+    public Task DisposeAsync()
+    {
+        if (Directory.Exists(OutputFolder)) Directory.Delete(OutputFolder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public JsonObject Executed(string name) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(OutputFolder, name + ".ipynb")))!;
+
+    public static JsonObject Source(string name) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(NotebooksFolder, name + ".ipynb")))!;
+
+    /// <summary>All the text a notebook's code cells printed (streams and plain-text results), in order.</summary>
+    public static IEnumerable<(string Source, string Output)> CodeCells(JsonObject notebook) =>
+        notebook["cells"]!.AsArray().OfType<JsonObject>()
+            .Where(c => c["cell_type"]!.GetValue<string>() == "code")
+            .Select(c => (Text(c["source"]), string.Concat(c["outputs"]!.AsArray().OfType<JsonObject>().Select(OutputText))));
+
+    public static IEnumerable<JsonObject> Errors(JsonObject notebook) =>
+        notebook["cells"]!.AsArray().OfType<JsonObject>()
+            .SelectMany(c => c["outputs"]?.AsArray().OfType<JsonObject>() ?? [])
+            .Where(o => o["output_type"]!.GetValue<string>() == "error");
+
+    private static string OutputText(JsonObject output) => output["output_type"]!.GetValue<string>() switch
+    {
+        "stream" => Text(output["text"]),
+        "error" => string.Join("\n", output["traceback"]!.AsArray().Select(l => l!.GetValue<string>())),
+        _ => Text(output["data"]?["text/plain"]) + Text(output["data"]?["text/html"]),
+    };
+
+    private static string Text(JsonNode? node) => node switch
+    {
+        JsonArray a => string.Concat(a.Select(l => l!.GetValue<string>())),
+        JsonValue v => v.GetValue<string>(),
+        _ => "",
+    };
+
+    private static string Metadata(string key) =>
+        typeof(ExecutedNotebooks).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}
+
+[CollectionDefinition(Name)]
+public sealed class NotebookRun : ICollectionFixture<ExecutedNotebooks>
+{
+    public const string Name = "notebooks executed headless";
+}
