@@ -16,13 +16,11 @@ public sealed partial class ChildProcess
     private readonly ILogger? _logger;
     private readonly TaskCompletionSource<ChildExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ChildExit> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ChildExitHandler? _exitHandlers;
-    private ChildExitHandler? _closeHandlers;
+    private readonly OnceEvent<ChildExit, ChildExitHandler> _exitEvent = new("Exit", (h, e) => h(e.Code, e.Signal));
+    private readonly OnceEvent<ChildExit, ChildExitHandler> _closeEvent = new("Close", (h, e) => h(e.Code, e.Signal));
     private Action<Exception>? _errorHandlers;
     private ChildExit? _exit;
-    private bool _exitRaised;
-    private bool _closeRaised;
-    private Exception? _error;
+    private SpawnException? _spawnError;
     private int _closesPending;
     private bool _reaped;
     private bool _killed;
@@ -91,8 +89,8 @@ public sealed partial class ChildProcess
     /// </summary>
     public event ChildExitHandler? Exit
     {
-        add => AddOnce(ref _exitHandlers, value, () => _exitRaised ? _exit : null);
-        remove { lock (_gate) _exitHandlers -= value; }
+        add => _exitEvent.Add(value);
+        remove => _exitEvent.Remove(value);
     }
 
     /// <summary>
@@ -101,20 +99,23 @@ public sealed partial class ChildProcess
     /// </summary>
     public event ChildExitHandler? Close
     {
-        add => AddOnce(ref _closeHandlers, value, () => _closeRaised ? _exit ?? new ChildExit(null, null) : null);
-        remove { lock (_gate) _closeHandlers -= value; }
+        add => _closeEvent.Add(value);
+        remove => _closeEvent.Remove(value);
     }
 
-    /// <summary>Node's <c>'error'</c>: the process could not be started, or a signal could not be sent.</summary>
+    /// <summary>
+    /// Node's <c>'error'</c>: the process could not be started, a signal could not be sent, or (with
+    /// <see cref="Fork"/>) a message could not be read. A handler added after a start failure still gets it.
+    /// </summary>
     public event Action<Exception>? Error
     {
         add
         {
             if (value is null) return;
-            Exception? happened;
+            SpawnException? happened;
             lock (_gate)
             {
-                happened = _error;
+                happened = _spawnError;
                 _errorHandlers += value;
             }
             if (happened is not null) HandlerFailures.Run("Error handler", () => value(happened));
@@ -126,22 +127,10 @@ public sealed partial class ChildProcess
     {
         lock (_gate)
         {
-            var state = Pid is null ? $"not started ({(_error as SpawnException)?.Code ?? "error"})"
+            var state = Pid is null ? $"not started ({_spawnError?.Code ?? "error"})"
                 : _exit is null ? "running" : $"exited with {_exit}";
             return $"{string.Join(' ', SpawnArgs)} (pid {Pid?.ToString() ?? "-"}, {state})";
         }
-    }
-
-    private void AddOnce(ref ChildExitHandler? handlers, ChildExitHandler? value, Func<ChildExit?> firedWith)
-    {
-        if (value is null) return;
-        ChildExit? fired;
-        lock (_gate)
-        {
-            fired = firedWith();
-            if (fired is null) handlers += value;
-        }
-        if (fired is not null) HandlerFailures.Run("exit handler", () => value(fired.Code, fired.Signal));
     }
 
     private void RaiseError(Exception error)
@@ -149,7 +138,7 @@ public sealed partial class ChildProcess
         Action<Exception>? handlers;
         lock (_gate)
         {
-            _error ??= error;
+            if (error is SpawnException spawnError) _spawnError ??= spawnError;
             handlers = _errorHandlers;
         }
         _logger?.LogWarning("{Command}: {Error}", SpawnFile, error.Message);
@@ -159,16 +148,9 @@ public sealed partial class ChildProcess
 
     private void OnExited(ChildExit exit)
     {
-        ChildExitHandler? handlers;
-        lock (_gate)
-        {
-            _exit = exit;
-            _exitRaised = true;
-            handlers = _exitHandlers;
-            _exitHandlers = null;
-        }
+        lock (_gate) _exit = exit;
         _logger?.LogDebug("{Command} (pid {Pid}) exited with {Exit}", SpawnFile, Pid, exit);
-        Invoke(handlers, exit);
+        _exitEvent.Fire(exit);
         _exited.TrySetResult(exit);
         OneCloseDone();
     }
@@ -176,24 +158,11 @@ public sealed partial class ChildProcess
     private void OneCloseDone()
     {
         if (Interlocked.Decrement(ref _closesPending) != 0) return;
-        ChildExitHandler? handlers;
         ChildExit exit;
-        lock (_gate)
-        {
-            _closeRaised = true;
-            exit = _exit ?? new ChildExit(null, null);
-            handlers = _closeHandlers;
-            _closeHandlers = null;
-        }
-        Invoke(handlers, exit);
-        if (_error is SpawnException spawnError) _closed.TrySetException(spawnError);
+        SpawnException? spawnError;
+        lock (_gate) (exit, spawnError) = (_exit ?? new ChildExit(null, null), _spawnError);
+        _closeEvent.Fire(exit);
+        if (spawnError is not null) _closed.TrySetException(spawnError);
         else _closed.TrySetResult(exit);
-    }
-
-    private static void Invoke(ChildExitHandler? handlers, ChildExit exit)
-    {
-        if (handlers is null) return;
-        foreach (ChildExitHandler h in handlers.GetInvocationList())
-            HandlerFailures.Run("exit handler", () => h(exit.Code, exit.Signal));
     }
 }

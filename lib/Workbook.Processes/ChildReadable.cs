@@ -16,15 +16,7 @@ public sealed class ChildReadable
 
     private readonly Stream _source;
     private readonly Action _onEnd;
-    private readonly object _gate = new();
-    // Serialises deliveries so every sink sees chunks in order, including the backlog flushed on attach.
-    private readonly SemaphoreSlim _delivering = new(1, 1);
-    private readonly ManualResetEventSlim _listenerAttached = new(false);
-    private readonly List<Sink> _sinks = [];
-    private List<byte[]> _backlog = [];
-    private int _backlogBytes;
-    private bool _ended;
-    private int _deliveringThread;
+    private readonly Fanout<byte[]> _chunks = new(chunk => chunk.Length, HighWaterMark);
 
     internal ChildReadable(Stream source, string name, Action onEnd)
     {
@@ -39,22 +31,18 @@ public sealed class ChildReadable
     public string Name { get; }
 
     /// <summary>True once the child's end of the pipe is closed and everything was read.</summary>
-    public bool Ended
-    {
-        get { lock (_gate) return _ended; }
-    }
+    public bool Ended => _chunks.Ended;
 
     /// <summary>Node's <c>'data'</c> event: text (UTF-8) as it arrives, chunk by chunk.</summary>
     public event Action<string>? Data
     {
         add
         {
-            if (value is not null) Attach(new TextSink(value, Name));
+            if (value is not null) _chunks.Subscribe(new TextSink(value, Name));
         }
         remove
         {
-            if (value is null) return;
-            lock (_gate) _sinks.RemoveAll(s => s is TextSink t && t.Handler == value);
+            if (value is not null) _chunks.Unsubscribe(s => s is TextSink t && t.Handler == value);
         }
     }
 
@@ -65,7 +53,7 @@ public sealed class ChildReadable
     public ChildWritable Pipe(ChildWritable destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Attach(new WritableSink(destination));
+        _chunks.Subscribe(new WritableSink(destination));
         return destination;
     }
 
@@ -73,49 +61,25 @@ public sealed class ChildReadable
     public void Pipe(Stream destination, bool end = false)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Attach(new StreamSink(destination, end));
+        _chunks.Subscribe(new StreamSink(destination, end));
     }
 
     /// <summary>All the text from now (or from the start, if nothing was consumed yet) until the stream ends.</summary>
-    public Task<string> ReadToEndAsync(CancellationToken cancellationToken = default)
+    public async Task<string> ReadToEndAsync(CancellationToken cancellationToken = default)
     {
-        var sink = new CollectSink();
-        Attach(sink);
-        return sink.Text.WaitAsync(cancellationToken);
+        var (bytes, _) = await CollectAsync(long.MaxValue, onLimit: null).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(bytes);
     }
 
-    private void Attach(Sink sink)
+    /// <summary>
+    /// Collects the bytes until the end, or until <paramref name="maxBytes"/> would be exceeded: then keeps the
+    /// first <paramref name="maxBytes"/>, calls <paramref name="onLimit"/> once and completes.
+    /// </summary>
+    internal Task<(byte[] Bytes, bool LimitHit)> CollectAsync(long maxBytes, Action? onLimit)
     {
-        if (Environment.CurrentManagedThreadId == Volatile.Read(ref _deliveringThread))
-        {
-            // Attached from inside a handler while a chunk is being delivered: there is no backlog then.
-            lock (_gate) _sinks.Add(sink);
-            return;
-        }
-
-        _delivering.Wait();
-        try
-        {
-            List<byte[]> backlog;
-            bool ended;
-            lock (_gate)
-            {
-                _sinks.Add(sink);
-                backlog = _backlog;
-                _backlog = [];
-                _backlogBytes = 0;
-                ended = _ended;
-            }
-            Volatile.Write(ref _deliveringThread, Environment.CurrentManagedThreadId);
-            foreach (var chunk in backlog) sink.Write(chunk);
-            if (ended) sink.Complete();
-        }
-        finally
-        {
-            Volatile.Write(ref _deliveringThread, 0);
-            _delivering.Release();
-        }
-        _listenerAttached.Set();
+        var sink = new CollectSink(maxBytes, onLimit);
+        _chunks.Subscribe(sink);
+        return sink.Result;
     }
 
     private void Pump()
@@ -130,74 +94,30 @@ public sealed class ChildReadable
                 {
                     read = _source.Read(buffer, 0, buffer.Length);
                 }
-                catch (IOException)
-                {
-                    read = 0;
-                }
-                catch (ObjectDisposedException)
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
                     read = 0;
                 }
                 if (read <= 0) break;
-
-                var chunk = buffer.AsSpan(0, read).ToArray();
-                bool waitForListener;
-                Deliver(sinks => { foreach (var s in sinks) s.Write(chunk); }, onNoSinks: () =>
-                {
-                    _backlog.Add(chunk);
-                    _backlogBytes += chunk.Length;
-                }, out waitForListener);
-                if (waitForListener) _listenerAttached.Wait();
+                _chunks.Publish(buffer.AsSpan(0, read).ToArray());
             }
         }
         finally
         {
-            Deliver(sinks => { foreach (var s in sinks) s.Complete(); }, onNoSinks: null, out _, markEnded: true);
+            _chunks.Complete();
             _source.Dispose();
             _onEnd();
         }
     }
 
-    private void Deliver(Action<Sink[]> toSinks, Action? onNoSinks, out bool waitForListener, bool markEnded = false)
-    {
-        _delivering.Wait();
-        try
-        {
-            Sink[] sinks;
-            lock (_gate)
-            {
-                if (markEnded) _ended = true;
-                sinks = _sinks.ToArray();
-                if (sinks.Length == 0) onNoSinks?.Invoke();
-                waitForListener = sinks.Length == 0 && _backlogBytes >= HighWaterMark;
-                if (waitForListener) _listenerAttached.Reset();
-            }
-            Volatile.Write(ref _deliveringThread, Environment.CurrentManagedThreadId);
-            if (sinks.Length > 0) toSinks(sinks);
-            // A destination that went away is unpiped, as in Node; with no listener left, reading pauses.
-            lock (_gate) _sinks.RemoveAll(s => s.Broken);
-        }
-        finally
-        {
-            Volatile.Write(ref _deliveringThread, 0);
-            _delivering.Release();
-        }
-    }
-
-    private abstract class Sink
-    {
-        public bool Broken { get; protected set; }
-        public abstract void Write(byte[] chunk);
-        public abstract void Complete();
-    }
-
-    private sealed class TextSink(Action<string> handler, string name) : Sink
+    private sealed class TextSink(Action<string> handler, string name) : IFanoutSink<byte[]>
     {
         private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
         public Action<string> Handler => handler;
+        public bool Broken => false;
 
-        public override void Write(byte[] chunk) => Emit(chunk, flush: false);
-        public override void Complete() => Emit([], flush: true);
+        public void OnItem(byte[] chunk) => Emit(chunk, flush: false);
+        public void OnEnd() => Emit([], flush: true);
 
         private void Emit(byte[] bytes, bool flush)
         {
@@ -208,22 +128,22 @@ public sealed class ChildReadable
         }
     }
 
-    private sealed class WritableSink(ChildWritable destination) : Sink
+    private sealed class WritableSink(ChildWritable destination) : IFanoutSink<byte[]>
     {
-        public override void Write(byte[] chunk)
-        {
-            // The reading child may have exited; Node unpipes on EPIPE and so do we.
-            if (!Broken && !destination.TryWrite(chunk)) Broken = true;
-        }
+        public bool Broken { get; private set; }
 
-        public override void Complete() => destination.TryEnd();
+        // The reading child may have exited; the pipe then stops, as Node unpipes on EPIPE.
+        public void OnItem(byte[] chunk) => Broken |= !destination.TryWrite(chunk);
+
+        public void OnEnd() => destination.TryEnd();
     }
 
-    private sealed class StreamSink(Stream destination, bool end) : Sink
+    private sealed class StreamSink(Stream destination, bool end) : IFanoutSink<byte[]>
     {
-        public override void Write(byte[] chunk)
+        public bool Broken { get; private set; }
+
+        public void OnItem(byte[] chunk)
         {
-            if (Broken) return;
             try
             {
                 destination.Write(chunk);
@@ -234,7 +154,7 @@ public sealed class ChildReadable
             }
         }
 
-        public override void Complete()
+        public void OnEnd()
         {
             try
             {
@@ -248,13 +168,26 @@ public sealed class ChildReadable
         }
     }
 
-    private sealed class CollectSink : Sink
+    private sealed class CollectSink(long maxBytes, Action? onLimit) : IFanoutSink<byte[]>
     {
         private readonly MemoryStream _bytes = new();
-        private readonly TaskCompletionSource<string> _text = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Task<string> Text => _text.Task;
+        private readonly TaskCompletionSource<(byte[], bool)> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<(byte[] Bytes, bool LimitHit)> Result => _result.Task;
+        public bool Broken { get; private set; }
 
-        public override void Write(byte[] chunk) => _bytes.Write(chunk);
-        public override void Complete() => _text.TrySetResult(Encoding.UTF8.GetString(_bytes.GetBuffer(), 0, (int)_bytes.Length));
+        public void OnItem(byte[] chunk)
+        {
+            if (_bytes.Length + chunk.Length <= maxBytes)
+            {
+                _bytes.Write(chunk);
+                return;
+            }
+            _bytes.Write(chunk, 0, (int)(maxBytes - _bytes.Length));
+            Broken = true;
+            _result.TrySetResult((_bytes.ToArray(), true));
+            onLimit?.Invoke();
+        }
+
+        public void OnEnd() => _result.TrySetResult((_bytes.ToArray(), false));
     }
 }
