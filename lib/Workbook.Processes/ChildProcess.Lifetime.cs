@@ -17,15 +17,24 @@ public sealed partial class ChildProcess : IDisposable, IAsyncDisposable
     public bool Kill(string signal = "SIGTERM") => Kill(Signals.ToNumber(signal));
 
     /// <summary>Sends a signal by number (0 only checks that the process exists).</summary>
-    public bool Kill(int signal)
+    public bool Kill(int signal) => Signal(signal, wholeGroup: false);
+
+    /// <summary>True when the child leads its own process group (detached, or started by the exec family).</summary>
+    internal bool LeadsProcessGroup { get; private set; }
+
+    /// <summary>Signals the child's whole process group (a shell and the commands it started), or just the child.</summary>
+    internal bool KillGroup(int signal) => Signal(signal, wholeGroup: LeadsProcessGroup);
+
+    private bool Signal(int signal, bool wholeGroup)
     {
         Signals.Validate(signal);
         int errno;
         lock (_gate)
         {
-            // Never signal a reaped pid: the kernel may already have given it to another process.
-            if (Pid is null || _reaped) return false;
-            if (Libc.kill(Pid.Value, signal) == 0)
+            // Never signal a reaped pid: the kernel may already have given it to another process. A group id
+            // is not reused while the group has members, so a group outlives its reaped leader safely.
+            if (Pid is null || (_reaped && !wholeGroup)) return false;
+            if (Libc.kill(wholeGroup ? -Pid.Value : Pid.Value, signal) == 0)
             {
                 if (signal != 0) _killed = true;
                 return true;
@@ -36,31 +45,49 @@ public sealed partial class ChildProcess : IDisposable, IAsyncDisposable
         return false;
     }
 
-    /// <summary>Ends the child if it still runs (SIGTERM, then SIGKILL after a second) and closes its stdin.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Node's <c>child.unref()</c>. A .NET program does not wait for its children the way Node's event loop does;
+    /// instead, children still running when the parent exits are ended. <c>Unref()</c> opts this child out:
+    /// it keeps running after the parent exits (make it <see cref="SpawnOptions.Detached"/> with ignored stdio too).
+    /// </summary>
+    public void Unref() => ChildRegistry.Remove(this);
+
+    /// <summary>Node's <c>child.ref()</c>: undoes <see cref="Unref"/>.</summary>
+    public void Ref()
     {
-        if (IsRunning)
+        lock (_gate)
         {
-            Kill(Signals.ToNumber("SIGTERM"));
-            if (!_exited.Task.Wait(TermGrace) && Kill(Signals.ToNumber("SIGKILL"))) _exited.Task.Wait(KillGrace);
+            if (Pid is null || _reaped) return;
         }
-        Stdin?.TryEnd();
+        ChildRegistry.Add(this);
     }
+
+    /// <summary>
+    /// Ends the child if it still runs and closes its stdin. A forked child is first disconnected, which lets it
+    /// exit by itself; then SIGTERM, and SIGKILL a second later if it is still there.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Dispose"/>
     public async ValueTask DisposeAsync()
     {
+        if (Connected)
+        {
+            _channel!.Disconnect();
+            await ExitsWithin(TermGrace).ConfigureAwait(false);
+        }
         if (IsRunning)
         {
             Kill(Signals.ToNumber("SIGTERM"));
-            if (!await ExitsWithin(TermGrace) && Kill(Signals.ToNumber("SIGKILL"))) await ExitsWithin(KillGrace);
+            if (!await ExitsWithin(TermGrace).ConfigureAwait(false) && Kill(Signals.ToNumber("SIGKILL")))
+                await ExitsWithin(KillGrace).ConfigureAwait(false);
         }
         Stdin?.TryEnd();
     }
 
     private async Task<bool> ExitsWithin(TimeSpan time)
     {
-        var done = await Task.WhenAny(_exited.Task, Task.Delay(time));
+        var done = await Task.WhenAny(_exited.Task, Task.Delay(time)).ConfigureAwait(false);
         return done == _exited.Task;
     }
 
@@ -110,7 +137,7 @@ public sealed partial class ChildProcess : IDisposable, IAsyncDisposable
 
         static ChildRegistry() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            foreach (var child in Running.Keys) child.Kill(Signals.ToNumber("SIGKILL"));
+            foreach (var child in Running.Keys) child.KillGroup(Signals.ToNumber("SIGKILL"));
         };
 
         public static void Add(ChildProcess child) => Running.TryAdd(child, 0);

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using System.Collections;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using Workbook.Processes.Native;
 
@@ -9,17 +9,41 @@ namespace Workbook.Processes;
 public sealed partial class ChildProcess
 {
     /// <summary>
+    /// Where <see cref="StdioMode.Inherit"/> sends a child's output when set. A notebook sets it (see
+    /// <c>Notebook.Setup</c>): the kernel's own stdout is its protocol channel, so there "the parent's output"
+    /// means the cell's output. The child then gets /dev/null as stdin and pipes whose text is copied here.
+    /// </summary>
+    public static InheritedStdio? InheritedStdioRedirect { get; set; }
+
+    /// <summary>
     /// Node's <c>child_process.spawn(command, args, options)</c>: starts <paramref name="command"/> with
     /// <paramref name="args"/> and returns at once. Output is streamed through <see cref="Stdout"/> and
     /// <see cref="Stderr"/>. A command that cannot be started does not throw here: <see cref="Error"/> fires
     /// with a <see cref="SpawnException"/> (e.g. <c>ENOENT</c>), and awaiting <see cref="Exited"/> throws it.
     /// </summary>
     /// <exception cref="ArgumentException">The command is empty, or an argument or variable contains a NUL.</exception>
-    public static ChildProcess Spawn(string command, IEnumerable<string>? args = null, SpawnOptions? options = null)
+    public static ChildProcess Spawn(string command, IEnumerable<string>? args = null, SpawnOptions? options = null) =>
+        SpawnCore(command, args, options ?? new SpawnOptions(), LaunchExtras.None);
+
+    /// <summary>Spawn without arguments, e.g. <c>Spawn("find . -type f | wc -l", new() { Shell = true })</c>.</summary>
+    public static ChildProcess Spawn(string command, SpawnOptions options) => Spawn(command, null, options);
+
+    /// <summary>What <see cref="Fork"/> and the exec family add to a plain spawn.</summary>
+    internal sealed record LaunchExtras(
+        int ChannelFd = -1,
+        bool NewProcessGroup = false,
+        IReadOnlyDictionary<string, string>? ExtraEnv = null)
+    {
+        public static readonly LaunchExtras None = new();
+    }
+
+    /// <summary>The fd number a forked child finds its channel on, as Node uses 3 (NODE_CHANNEL_FD).</summary>
+    internal const int ChildChannelFd = 3;
+
+    internal static ChildProcess SpawnCore(string command, IEnumerable<string>? args, SpawnOptions options, LaunchExtras extras)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (string.IsNullOrWhiteSpace(command)) throw new ArgumentException("The command cannot be empty.", nameof(command));
-        options ??= new SpawnOptions();
         var argList = args?.ToList() ?? [];
         RejectNul(command, nameof(command));
         foreach (var a in argList) RejectNul(a ?? throw new ArgumentException("An argument is null.", nameof(args)), nameof(args));
@@ -40,15 +64,13 @@ public sealed partial class ChildProcess
         }
 
         var env = BuildEnvironment(options.Env);
+        foreach (var (key, value) in extras.ExtraEnv ?? new Dictionary<string, string>()) env[key] = value;
         var child = new ChildProcess(file, argv, options.Logger);
-        child.Start(file, argv, env, options);
+        child.Start(file, argv, env, options, extras);
         return child;
     }
 
-    /// <summary>Spawn without arguments, e.g. <c>Spawn("find . -type f | wc -l", new() { Shell = true })</c>.</summary>
-    public static ChildProcess Spawn(string command, SpawnOptions options) => Spawn(command, null, options);
-
-    private void Start(string file, List<string> argv, Dictionary<string, string> env, SpawnOptions options)
+    private void Start(string file, List<string> argv, Dictionary<string, string> env, SpawnOptions options, LaunchExtras extras)
     {
         string? cwd = options.Cwd is null ? null : Path.GetFullPath(options.Cwd);
         if (cwd is not null && !Directory.Exists(cwd))
@@ -66,26 +88,34 @@ public sealed partial class ChildProcess
             return;
         }
 
+        var redirect = options.Stdio == StdioMode.Inherit ? InheritedStdioRedirect : null;
+        SlotMode[] modes = options.Stdio switch
+        {
+            StdioMode.Pipe => [SlotMode.Pipe, SlotMode.Pipe, SlotMode.Pipe],
+            StdioMode.Ignore => [SlotMode.Ignore, SlotMode.Ignore, SlotMode.Ignore],
+            _ when redirect is not null => [SlotMode.Ignore, SlotMode.Pipe, SlotMode.Pipe],
+            _ => [SlotMode.Inherit, SlotMode.Inherit, SlotMode.Inherit],
+        };
+
         StdioPipes pipes;
-        int pid;
-        int rc;
         try
         {
-            pipes = new StdioPipes(options.Stdio);
+            pipes = new StdioPipes(modes);
         }
         catch (ErrnoException e)
         {
             Fail(new SpawnException(file, argv, e.Errno, e.Message));
             return;
         }
+
+        int pid, rc;
         try
         {
-            rc = PosixSpawn(path, argv, env, cwd, pipes, out pid);
+            rc = PosixSpawn(path, argv, env, cwd, pipes, extras.ChannelFd, GroupFlags(options, extras), out pid);
         }
         catch (ErrnoException e)
         {
-            rc = e.Errno;
-            pid = 0;
+            (rc, pid) = (e.Errno, 0);
         }
         finally
         {
@@ -100,10 +130,19 @@ public sealed partial class ChildProcess
         }
 
         Pid = pid;
+        LeadsProcessGroup = options.Detached || extras.NewProcessGroup;
         _logger?.LogDebug("spawned {Command} as pid {Pid}", string.Join(' ', argv), pid);
         ChildRegistry.Add(this);
-        _closesPending = 1 + (options.Stdio == StdioMode.Pipe ? 2 : 0);
-        if (options.Stdio == StdioMode.Pipe)
+        _closesPending = 1 + modes.Skip(1).Count(m => m == SlotMode.Pipe);
+        if (redirect is not null)
+        {
+            // Inherit inside a notebook: the output goes to the cell, and Stdout/Stderr stay null as with inherit.
+            var toOut = redirect.Stdout();
+            var toErr = redirect.Stderr();
+            new ChildReadable(pipes.ParentStream(1, FileAccess.Read), $"stdout of {pid}", OneCloseDone).Data += text => toOut.Write(text);
+            new ChildReadable(pipes.ParentStream(2, FileAccess.Read), $"stderr of {pid}", OneCloseDone).Data += text => toErr.Write(text);
+        }
+        else if (options.Stdio == StdioMode.Pipe)
         {
             Stdin = new ChildWritable(pipes.ParentStream(0, FileAccess.Write), $"stdin of {pid}");
             Stdout = new ChildReadable(pipes.ParentStream(1, FileAccess.Read), $"stdout of {pid}", OneCloseDone);
@@ -111,6 +150,11 @@ public sealed partial class ChildProcess
         }
         StartWaiter(pid);
     }
+
+    private static short GroupFlags(SpawnOptions options, LaunchExtras extras) =>
+        options.Detached ? Libc.POSIX_SPAWN_SETSID
+        : extras.NewProcessGroup ? Libc.POSIX_SPAWN_SETPGROUP
+        : (short)0;
 
     private void Fail(SpawnException error)
     {
@@ -121,7 +165,7 @@ public sealed partial class ChildProcess
     }
 
     private static unsafe int PosixSpawn(string path, List<string> argv, Dictionary<string, string> env, string? cwd,
-        StdioPipes pipes, out int pid)
+        StdioPipes pipes, int channelFd, short groupFlags, out int pid)
     {
         var actions = Marshal.AllocHGlobal(Libc.FileActionsSize);
         var attr = Marshal.AllocHGlobal(Libc.SpawnAttrSize);
@@ -135,6 +179,8 @@ public sealed partial class ChildProcess
             try
             {
                 pipes.AddFileActions(actions);
+                // dup2 clears close-on-exec on the copy: fd 3 is the one descriptor the child inherits besides stdio.
+                if (channelFd >= 0) Check(Libc.posix_spawn_file_actions_adddup2(actions, channelFd, ChildChannelFd));
                 if (cwd is not null) Check(Libc.posix_spawn_file_actions_addchdir_np(actions, cwd));
 
                 // The runtime ignores SIGPIPE and may block signals; a child starts with every signal at its
@@ -143,7 +189,8 @@ public sealed partial class ChildProcess
                 Libc.sigemptyset(noSignals);
                 Check(Libc.posix_spawnattr_setsigdefault(attr, allSignals));
                 Check(Libc.posix_spawnattr_setsigmask(attr, noSignals));
-                Check(Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK));
+                if (groupFlags == Libc.POSIX_SPAWN_SETPGROUP) Check(Libc.posix_spawnattr_setpgroup(attr, 0));
+                Check(Libc.posix_spawnattr_setflags(attr, (short)(Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK | groupFlags)));
 
                 var argvPtrs = stackalloc IntPtr[argv.Count + 1];
                 for (int i = 0; i < argv.Count; i++) strings.Add(argvPtrs[i] = Marshal.StringToCoTaskMemUTF8(argv[i]));
@@ -220,20 +267,22 @@ public sealed partial class ChildProcess
         if (value.Contains('\0')) throw new ArgumentException($"'{value.Replace("\0", "\\0")}' contains a NUL character.", paramName);
     }
 
+    private enum SlotMode { Pipe, Inherit, Ignore }
+
     /// <summary>The three stdio slots: pipes (close-on-exec in the parent), /dev/null, or inherited.</summary>
     private sealed unsafe class StdioPipes
     {
-        private readonly StdioMode _mode;
+        private readonly SlotMode[] _modes;
         private readonly int[] _parentEnds = [-1, -1, -1];
         private readonly int[] _childEnds = [-1, -1, -1];
 
-        public StdioPipes(StdioMode mode)
+        public StdioPipes(SlotMode[] modes)
         {
-            _mode = mode;
-            if (mode != StdioMode.Pipe) return;
+            _modes = modes;
             int* fds = stackalloc int[2];
             for (int slot = 0; slot < 3; slot++)
             {
+                if (modes[slot] != SlotMode.Pipe) continue;
                 if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -250,10 +299,10 @@ public sealed partial class ChildProcess
         {
             for (int slot = 0; slot < 3; slot++)
             {
-                int rc = _mode switch
+                int rc = _modes[slot] switch
                 {
-                    StdioMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
-                    StdioMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
+                    SlotMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
+                    SlotMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
                         slot == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, 0),
                     _ => 0,
                 };
@@ -282,3 +331,6 @@ public sealed partial class ChildProcess
         }
     }
 }
+
+/// <summary>Writers that stand for "the parent's stdout and stderr" (see <see cref="ChildProcess.InheritedStdioRedirect"/>).</summary>
+public sealed record InheritedStdio(Func<TextWriter> Stdout, Func<TextWriter> Stderr);

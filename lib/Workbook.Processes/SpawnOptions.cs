@@ -23,6 +23,13 @@ public sealed record SpawnOptions
     /// <summary>What the child's stdin, stdout and stderr are connected to.</summary>
     public StdioMode Stdio { get; init; } = StdioMode.Pipe;
 
+    /// <summary>
+    /// Node's <c>detached</c>: the child leads a new session and process group, so signals sent to the parent's
+    /// group (Ctrl+C in a terminal) do not reach it. Together with <see cref="ChildProcess.Unref"/> and
+    /// <see cref="StdioMode.Ignore"/> it keeps running after the parent exits.
+    /// </summary>
+    public bool Detached { get; init; }
+
     /// <summary>Where spawn and exit are logged; nothing is logged when <c>null</c>.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -1,0 +1,155 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Workbook.Processes.Native;
+
+namespace Workbook.Processes;
+
+// The channel is a socketpair whose child end is placed at fd 3 by posix_spawn; System.Diagnostics.Process
+// cannot give a child any descriptor beyond stdio.
+public sealed partial class ChildProcess
+{
+    /// <summary>Environment variable that tells a forked child which fd its channel is on (Node: NODE_CHANNEL_FD).</summary>
+    public const string ChannelFdVariable = "WORKBOOK_CHANNEL_FD";
+
+    private MessageChannel? _channel;
+
+    /// <summary>
+    /// Node's <c>fork(modulePath, args, options)</c>: starts a .NET program (a built <c>.dll</c>, run with the
+    /// current <c>dotnet</c>) with an IPC channel. Exchange messages with <see cref="Send"/> and
+    /// <see cref="Message"/>; in the child, with <see cref="ParentProcess"/>. The child exits when its parent
+    /// goes away, so killing the parent leaves no orphan.
+    /// </summary>
+    public static ChildProcess Fork(string modulePath, IEnumerable<string>? args = null, ForkOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modulePath);
+        options ??= new ForkOptions();
+        var program = Path.GetFullPath(modulePath, options.Cwd is null ? Environment.CurrentDirectory : Path.GetFullPath(options.Cwd));
+        var argList = args?.ToList() ?? [];
+        var dotnet = DotnetHost();
+        List<string> dotnetArgs = [.. options.ExecArgv, program, .. argList];
+        if (!File.Exists(program))
+        {
+            var failed = new ChildProcess(dotnet, [dotnet, .. dotnetArgs], options.Logger);
+            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."));
+            return failed;
+        }
+
+        var (parentEnd, childEnd) = CreateChannelSockets();
+        var env = new Dictionary<string, string> { [ChannelFdVariable] = ChildChannelFd.ToString() };
+        var hook = typeof(ChildProcess).Assembly.Location;
+        if (hook.Length > 0)
+        {
+            // The hook opens the channel before the child's Main, so the child leaves with its parent even if
+            // its code never touches ParentProcess.
+            var existing = (options.Env is null ? Environment.GetEnvironmentVariable(StartupHooksVariable) : options.Env.GetValueOrDefault(StartupHooksVariable));
+            env[StartupHooksVariable] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
+        }
+
+        ChildProcess child;
+        try
+        {
+            var spawnOptions = new SpawnOptions { Cwd = options.Cwd, Env = options.Env, Stdio = options.Stdio, Logger = options.Logger };
+            child = SpawnCore(dotnet, dotnetArgs, spawnOptions, new LaunchExtras(ChannelFd: childEnd, ExtraEnv: env));
+        }
+        finally
+        {
+            Libc.close(childEnd);
+        }
+
+        if (child.Pid is null)
+        {
+            Libc.close(parentEnd);
+            return child;
+        }
+        var socket = new Socket(new SafeSocketHandle(parentEnd, ownsHandle: true));
+        child._channel = new MessageChannel(socket, $"child {child.Pid}", child.RaiseError);
+        return child;
+    }
+
+    internal const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
+
+    /// <summary>True while the channel to a forked child is open (Node's <c>connected</c>).</summary>
+    public bool Connected => _channel?.IsConnected ?? false;
+
+    /// <summary>
+    /// Node's <c>child.send(message)</c>: sends any JSON-serializable value (web defaults: camelCase names).
+    /// Returns at once; messages go out in order.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The child was not forked, or the channel is closed.</exception>
+    public void Send(object? message) => RequireChannel().Send(message);
+
+    /// <summary>
+    /// Node's <c>'message'</c>: a value the child sent with <c>ParentProcess.Send</c>, as JSON. Messages that
+    /// arrive before anyone listens are kept for the first listener. Read fields with <c>GetProperty</c>, or
+    /// <c>Deserialize&lt;T&gt;(JsonSerializerOptions.Web)</c>.
+    /// </summary>
+    public event Action<JsonElement>? Message
+    {
+        add
+        {
+            if (value is not null) _channel?.Subscribe(value);
+        }
+        remove
+        {
+            if (value is not null) _channel?.Unsubscribe(value);
+        }
+    }
+
+    /// <summary>The child's messages as an async stream, from now (or from the start, if nobody listened yet) until the channel closes.</summary>
+    public IAsyncEnumerable<JsonElement> Messages(CancellationToken cancellationToken = default) =>
+        RequireChannel().ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// The next message from the child (Node: <c>await once(child, 'message')</c>); the first one, if nobody
+    /// listened yet. Throws when the channel closes first — a child that crashed at start-up, for example.
+    /// </summary>
+    public async Task<JsonElement> NextMessageAsync(CancellationToken cancellationToken = default)
+    {
+        await foreach (var message in Messages(cancellationToken).ConfigureAwait(false)) return message;
+        // The channel closes as the child dies; its exit status follows a moment later.
+        await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+        var exit = Exited.IsCompletedSuccessfully ? $" (it exited with {Exited.Result})" : "";
+        throw new InvalidOperationException($"The channel to {SpawnFile} {string.Join(' ', SpawnArgs.Skip(1))} closed before a message arrived{exit}.");
+    }
+
+    /// <summary>Node's <c>'disconnect'</c>: the channel closed, from either side (the child exiting closes it too).</summary>
+    public event Action? Disconnected
+    {
+        add => _channel?.Disconnected.Add(value);
+        remove => _channel?.Disconnected.Remove(value);
+    }
+
+    /// <summary>Node's <c>child.disconnect()</c>: closes the channel; a forked child then exits by default.</summary>
+    public void Disconnect() => RequireChannel().Disconnect();
+
+    private MessageChannel RequireChannel() =>
+        _channel ?? throw new InvalidOperationException($"{SpawnFile} has no message channel: only children started with Fork have one.");
+
+    private static unsafe (int Parent, int Child) CreateChannelSockets()
+    {
+        int* fds = stackalloc int[2];
+        if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
+            throw new ErrnoException(Marshal.GetLastPInvokeError(), "socketpair");
+        // Move the child's end above the low numbers, so dup2 onto fd 3 is never a no-op that keeps close-on-exec.
+        int high = Libc.fcntl(fds[1], Libc.F_DUPFD_CLOEXEC, 10);
+        var errno = Marshal.GetLastPInvokeError();
+        Libc.close(fds[1]);
+        if (high < 0)
+        {
+            Libc.close(fds[0]);
+            throw new ErrnoException(errno, "fcntl(F_DUPFD_CLOEXEC)");
+        }
+        return (fds[0], high);
+    }
+
+    /// <summary>The <c>dotnet</c> that runs this process (Node's <c>process.execPath</c>).</summary>
+    private static string DotnetHost()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var host = Path.Combine(root, "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+}
