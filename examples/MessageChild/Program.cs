@@ -1,0 +1,10 @@
+using Workbook.Processes;
+
+// The notes' child.js. Started with ChildProcess.Fork, it exits by itself when the parent disconnects.
+ParentProcess.Message += message => Console.WriteLine($"Message from parent: {message}");
+
+for (var counter = 0; ; counter++)
+{
+    await Task.Delay(TimeSpan.FromSeconds(1));
+    ParentProcess.Send(new { counter });
+}
