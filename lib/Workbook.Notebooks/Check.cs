@@ -24,7 +24,7 @@ public static class Check
     private static string Show<T>(T value) => value switch
     {
         null => "null",
-        string s => $"\"{s}\"",
+        string s => $"\"{s.Replace("\n", "\\n")}\"",
         _ => value.ToString() ?? "",
     };
 }

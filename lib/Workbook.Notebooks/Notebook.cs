@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.DotNet.Interactive.Formatting;
 using ScottPlot;
+using Workbook.LoadTesting;
 using Workbook.Processes;
 
 namespace Workbook.Notebooks;
@@ -15,7 +16,8 @@ public static class Notebook
 
     /// <summary>
     /// Registers how the workbook's values show in a cell (plots as inline PNG images, child processes and
-    /// their exits as one line) and returns a line that says what this run measures on.
+    /// their exits as one line), makes children started with inherited stdio print into the cell, and returns a
+    /// line that says what this run measures on.
     /// </summary>
     public static string Setup()
     {
@@ -28,6 +30,11 @@ public static class Notebook
             Formatter.SetPreferredMimeTypesFor(typeof(ChildProcess), PlainTextFormatter.MimeType);
             Formatter.Register<ChildExit>(exit => exit.ToString(), PlainTextFormatter.MimeType);
             Formatter.SetPreferredMimeTypesFor(typeof(ChildExit), PlainTextFormatter.MimeType);
+            Formatter.Register<BusyLatency>(result => result.ToString(), PlainTextFormatter.MimeType);
+            Formatter.SetPreferredMimeTypesFor(typeof(BusyLatency), PlainTextFormatter.MimeType);
+
+            // The kernel's own stdout is its protocol channel: "inherit" must mean the cell's output.
+            ChildProcess.InheritedStdioRedirect = new InheritedStdio(() => Console.Out, () => Console.Error);
         }
         return $"Workbook ready: {RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription}, " +
                $"{Environment.ProcessorCount} cores.";

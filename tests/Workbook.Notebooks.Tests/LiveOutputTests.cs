@@ -53,6 +53,20 @@ public class LiveOutputTests
         Assert.DoesNotContain("\n10\n", final);
     }
 
+    [Fact]
+    public async Task After_setup_a_child_with_inherited_stdio_prints_into_the_cell()
+    {
+        var events = await RunInKernel("""
+            Notebook.Setup();
+            await Workbook.Processes.ChildProcess.Spawn("sh", ["-c", "echo to-the-cell; echo err-to-the-cell >&2"],
+                new Workbook.Processes.SpawnOptions { Stdio = Workbook.Processes.StdioMode.Inherit }).Closed;
+            """);
+
+        Assert.DoesNotContain(events, e => e is CommandFailed);
+        Assert.Contains(events.OfType<StandardOutputValueProduced>(), e => e.FormattedValues.Any(v => v.Value.Contains("to-the-cell\n")));
+        Assert.Contains(events.OfType<StandardErrorValueProduced>(), e => e.FormattedValues.Any(v => v.Value.Contains("err-to-the-cell")));
+    }
+
     private static async Task<List<KernelEvent>> RunInKernel(string code)
     {
         using var kernel = new CompositeKernel { new CSharpKernel().UseKernelHelpers() };
@@ -61,6 +75,7 @@ public class LiveOutputTests
         var dir = Path.GetDirectoryName(typeof(LiveOutput).Assembly.Location)!;
         var setup = await kernel.SendAsync(new SubmitCode($"""
             #r "{dir}/Workbook.Processes.dll"
+            #r "{dir}/Workbook.LoadTesting.dll"
             #r "{dir}/Workbook.Notebooks.dll"
             using Workbook.Notebooks;
             """));

@@ -10,11 +10,12 @@ using Workbook.Testing;
 namespace Workbook.NotebookRunner;
 
 /// <summary>What executing one notebook gave.</summary>
-public sealed record NotebookRun(int CodeCells, int FailedCells, bool TimedOut);
+public sealed record NotebookRun(int CodeCells, int FailedCells, int? StoppedAtCell);
 
 /// <summary>
 /// Runs a notebook's code cells in order in one C# kernel, configured as the dotnet-interactive tool does it,
-/// and writes each cell's outputs back in Jupyter's format.
+/// and writes each cell's outputs back in Jupyter's format. Like "Run All" in VS Code, it stops at the first
+/// cell that fails: the cells after it are left unexecuted rather than failing one after another.
 /// </summary>
 public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
 {
@@ -43,7 +44,11 @@ public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
             lastRun = cell;
             if (!ok) failed++;
             progress.WriteLine($"  {notebook.Name}  cell {i + 1}/{codeCells.Count}  {(ok ? "ok" : timedOut ? "TIMED OUT" : "FAILED")}  {stopwatch.Elapsed.TotalSeconds:0.00} s");
-            if (timedOut) return new NotebookRun(codeCells.Count, failed, TimedOut: true);
+            if (!ok)
+            {
+                EndLeftoverProcesses();
+                return new NotebookRun(codeCells.Count, failed, StoppedAtCell: i + 1);
+            }
         }
 
         if (lastRun is not null && EndLeftoverProcesses() is { Count: > 0 } left)
@@ -53,7 +58,7 @@ public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
             outputs.Add(CellOutputs.Error("ProcessesLeftRunning",
                 "The notebook left processes running (they were ended now):\n" + string.Join("\n", left)));
         }
-        return new NotebookRun(codeCells.Count, failed, TimedOut: false);
+        return new NotebookRun(codeCells.Count, failed, StoppedAtCell: null);
     }
 
     private async Task<(bool Ok, bool TimedOut)> RunCellAsync(Kernel kernel, string code, CellOutputs outputs)

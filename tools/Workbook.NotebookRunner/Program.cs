@@ -46,13 +46,13 @@ foreach (var notebook in notebooks)
 {
     var stopwatch = Stopwatch.StartNew();
     var exitCode = await RunWorkerAsync(notebook);
-    var (cells, failed) = CountResults(Path.Combine(outDir, Path.GetFileName(notebook)));
-    var ok = exitCode == 0 && failed == 0 && cells >= 0;
+    var (cells, failed, notRun) = CountResults(Path.Combine(outDir, Path.GetFileName(notebook)));
+    var ok = exitCode == 0 && failed == 0 && notRun == 0 && cells >= 0;
     allOk &= ok;
     table.AddRow(
         Path.GetFileNameWithoutExtension(notebook),
         cells < 0 ? "?" : cells.ToString(),
-        ok ? "0" : $"[red]{(cells < 0 ? "not written" : failed.ToString())}[/]",
+        ok ? "0" : $"[red]{(cells < 0 ? "not written" : failed + (notRun > 0 ? $" (+{notRun} not run)" : ""))}[/]",
         stopwatch.Elapsed.TotalSeconds.ToString("0.0"));
 }
 AnsiConsole.Write(table);
@@ -94,13 +94,14 @@ async Task<int> RunWorkerAsync(string notebook)
     }
 }
 
-static (int Cells, int Failed) CountResults(string executed)
+static (int Cells, int Failed, int NotRun) CountResults(string executed)
 {
-    if (!File.Exists(executed)) return (-1, -1);
+    if (!File.Exists(executed)) return (-1, -1, -1);
     var doc = NotebookDocument.Load(executed);
     var code = doc.Cells.Where(c => NotebookDocument.CellType(c) == "code").ToList();
     var failed = code.Count(c => c["outputs"]?.AsArray().OfType<JsonObject>().Any(o => o["output_type"]?.GetValue<string>() == "error") == true);
-    return (code.Count, failed);
+    var notRun = code.Count(c => c["execution_count"] is null);
+    return (code.Count, failed, notRun);
 }
 
 async Task<int> ExecuteOneAsync(string path)
@@ -116,7 +117,8 @@ async Task<int> ExecuteOneAsync(string path)
     var run = await new NotebookExecutor(cellTimeout, Console.Error).ExecuteAsync(notebook);
     notebook.Save(target);
     File.WriteAllText(Path.ChangeExtension(target, ".html"), HtmlRenderer.Render(notebook));
-    Console.Error.WriteLine($"{notebook.Name}: {run.CodeCells} code cells, {run.FailedCells} failed{(run.TimedOut ? " (stopped at a cell that timed out)" : "")}");
+    Console.Error.WriteLine($"{notebook.Name}: {run.CodeCells} code cells, {run.FailedCells} failed" +
+        (run.StoppedAtCell is int stop ? $"; stopped at code cell {stop}, the cells after it did not run" : ""));
     // Exit at once: a timed-out cell may still be running on a thread of this process. First collect the
     // exit status of adopted orphans that already ended, so no zombie is handed on to init.
     Native.ReapEndedChildren();
