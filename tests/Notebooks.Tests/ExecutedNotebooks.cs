@@ -50,6 +50,10 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
     public JsonObject Executed(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(OutputFolder, name + ".ipynb")))!;
 
+    /// <summary>What the one code cell of <paramref name="chapter"/> whose source contains <paramref name="sourceContains"/> printed.</summary>
+    public string Output(string chapter, string sourceContains) =>
+        CodeCells(Executed(chapter)).Single(c => c.Source.Contains(sourceContains)).Output;
+
     public static JsonObject Source(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(NotebooksFolder, name + ".ipynb")))!;
 

@@ -6,8 +6,7 @@ public class SpawnChapterTests(ExecutedNotebooks run)
 {
     private const string Chapter = "01-spawn";
 
-    private string Output(string sourceContains) =>
-        ExecutedNotebooks.CodeCells(run.Executed(Chapter)).Single(c => c.Source.Contains(sourceContains)).Output;
+    private string Output(string sourceContains) => run.Output(Chapter, sourceContains);
 
     [Fact]
     public void Pwd_printed_the_notebooks_folder_and_exit_and_close_fired()
