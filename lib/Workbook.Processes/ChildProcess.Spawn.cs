@@ -1,3 +1,5 @@
+// Processes start through posix_spawn, not System.Diagnostics.Process: Node's semantics need the exit signal
+// (Process folds it into code 128+n), a new session or group for detached children, and fd 3 for the channel.
 using System.Collections;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;

@@ -27,6 +27,10 @@ public static class ProcessTree
         return found;
     }
 
+    /// <summary>Ended children of <paramref name="parent"/> not yet collected (zombies, e.g. adopted orphans).</summary>
+    public static IReadOnlyList<int> Zombies(int parent) =>
+        Snapshot().Where(p => p.ParentPid == parent && p.State == 'Z').Select(p => p.Pid).ToList();
+
     /// <summary>The process with this pid, or null once it is gone (or only a zombie).</summary>
     public static ProcessInfo? Find(int pid)
     {
