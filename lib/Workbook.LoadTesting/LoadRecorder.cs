@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using HdrHistogram;
+
+namespace Workbook.LoadTesting;
+
+/// <summary>
+/// Counts and latencies of a run, safe to record from many requests at once. Every finished request lands in
+/// exactly one per-second slot (by completion time), so the timeline adds up to the totals.
+/// </summary>
+internal sealed class LoadRecorder
+{
+    private const long HighestMicros = 10L * 60 * 1_000_000; // 10 minutes
+
+    private readonly long _start;
+    private readonly Slot[] _slots;
+    private readonly LongConcurrentHistogram _latency = new(1, HighestMicros, 3);
+    private readonly long[] _failures = new long[Enum.GetValues<FailureReason>().Length];
+    private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _byAttribution = new();
+    private readonly ConcurrentQueue<LoadMark> _marks = new();
+    private long _requests, _ok, _unfinished, _inFlight;
+
+    public LoadRecorder(long start, TimeSpan span)
+    {
+        _start = start;
+        _slots = new Slot[(int)Math.Ceiling(span.TotalSeconds) + 1];
+        for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
+    }
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_start);
+
+    public void Started()
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _inFlight);
+    }
+
+    public void Answered(long scheduledAt, long completedAt, int status, string? attribution)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        var slot = SlotAt(completedAt);
+        long micros = Math.Clamp((long)((completedAt - scheduledAt) * 1_000_000.0 / Stopwatch.Frequency), 1, HighestMicros);
+        _latency.RecordValue(micros);
+        slot.Latency.RecordValue(micros);
+        if (status is >= 200 and < 300)
+        {
+            Interlocked.Increment(ref _ok);
+            Interlocked.Increment(ref slot.Ok);
+        }
+        else
+        {
+            Interlocked.Increment(ref _failures[(int)FailureReason.Status]);
+            Interlocked.Increment(ref slot.Failed);
+            Interlocked.Increment(ref _statusCodes.GetOrAdd(status, _ => new StrongBox<long>()).Value);
+        }
+        if (attribution is not null)
+        {
+            Interlocked.Increment(ref _byAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
+            Interlocked.Increment(ref slot.ByAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
+        }
+    }
+
+    public void Failed(long completedAt, FailureReason reason, bool wasInFlight = true)
+    {
+        if (wasInFlight) Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _failures[(int)reason]);
+        Interlocked.Increment(ref SlotAt(completedAt).Failed);
+    }
+
+    public void NotSent(long at)
+    {
+        Interlocked.Increment(ref _requests);
+        Failed(at, FailureReason.NotSent, wasInFlight: false);
+    }
+
+    public void Abandoned()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _unfinished);
+    }
+
+    public void Mark(string text) => _marks.Enqueue(new LoadMark(Elapsed, text));
+
+    public LoadProgress Progress(TimeSpan duration)
+    {
+        var elapsed = Elapsed;
+        int current = (int)elapsed.TotalSeconds;
+        // The last complete second; during the first second, the part so far.
+        double rate = current == 0 ? Volatile.Read(ref _slots[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
+            : Volatile.Read(ref _slots[Math.Min(current - 1, _slots.Length - 1)].Ok);
+        long failed = _failures.Sum(f => Interlocked.Read(ref f));
+        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate);
+    }
+
+    public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
+    {
+        int lastUsed = Array.FindLastIndex(_slots, s => s.Ok + s.Failed > 0);
+        int seconds = Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds));
+        var timeline = _slots.Take(Math.Min(seconds, _slots.Length)).Select((s, i) => new TimelineSecond(
+            i, s.Ok, s.Failed, Percentile(s.Latency, 50), Percentile(s.Latency, 99),
+            s.ByAttribution.ToDictionary(a => a.Key, a => a.Value.Value))).ToList();
+        var failures = Enum.GetValues<FailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
+        return new LoadResult
+        {
+            Label = test.Label,
+            Url = test.Url,
+            Profile = profile,
+            Connection = test.Connection,
+            Duration = duration,
+            StoppedBy = stoppedBy,
+            Requests = Requests,
+            Ok = Interlocked.Read(ref _ok),
+            Unfinished = Interlocked.Read(ref _unfinished),
+            Failures = failures,
+            StatusCodes = _statusCodes.OrderBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value.Value),
+            Latency = Summary(_latency),
+            Timeline = timeline,
+            ByAttribution = _byAttribution.OrderByDescending(a => a.Value.Value).ToDictionary(a => a.Key, a => a.Value.Value),
+            Marks = [.. _marks],
+            LatencyHistogram = _latency.Copy(),
+        };
+    }
+
+    private static LatencySummary Summary(HistogramBase h) => new(
+        h.TotalCount,
+        h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetMean()),
+        Percentile(h, 50), Percentile(h, 90), Percentile(h, 99), Percentile(h, 99.9),
+        h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetMaxValue()));
+
+    /// <summary>A percentile in time; zero for an empty histogram (which has none).</summary>
+    private static TimeSpan Percentile(HistogramBase h, double percentile) =>
+        h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetValueAtPercentile(percentile));
+
+    private Slot SlotAt(long timestamp)
+    {
+        var second = (int)((timestamp - _start) / Stopwatch.Frequency);
+        return _slots[Math.Clamp(second, 0, _slots.Length - 1)];
+    }
+
+    private sealed class Slot
+    {
+        public long Ok;
+        public long Failed;
+        public readonly LongConcurrentHistogram Latency = new(1, HighestMicros, 2);
+        public readonly ConcurrentDictionary<string, StrongBox<long>> ByAttribution = new();
+    }
+}

@@ -1,0 +1,112 @@
+using HdrHistogram;
+
+namespace Workbook.LoadTesting;
+
+/// <summary>Why a request failed.</summary>
+public enum FailureReason
+{
+    /// <summary>The connection was refused: nothing listens on the port.</summary>
+    Refused,
+
+    /// <summary>The connection broke (reset, or closed) before the response was complete.</summary>
+    Reset,
+
+    /// <summary>No complete response within <see cref="LoadTest.Timeout"/>.</summary>
+    Timeout,
+
+    /// <summary>The server answered with a status outside 2xx.</summary>
+    Status,
+
+    /// <summary>Open model: the generator already had <see cref="LoadTest.MaxInFlight"/> requests waiting and did not send it.</summary>
+    NotSent,
+
+    /// <summary>Anything else (a response that is not HTTP, for example).</summary>
+    Other,
+}
+
+/// <summary>Something that happened during a run, at a point in time (e.g. "worker 3 crashed" at 4.2 s).</summary>
+public sealed record LoadMark(TimeSpan At, string Text);
+
+/// <summary>One second of a run, by completion time.</summary>
+public sealed record TimelineSecond(
+    int Second,
+    long Ok,
+    long Failed,
+    TimeSpan P50,
+    TimeSpan P99,
+    IReadOnlyDictionary<string, long> ByAttribution);
+
+/// <summary>Latency percentiles of the requests that got a response (2xx or not), from an HDR histogram.</summary>
+public sealed record LatencySummary(long Count, TimeSpan Mean, TimeSpan P50, TimeSpan P90, TimeSpan P99, TimeSpan P999, TimeSpan Max);
+
+/// <summary>A progress snapshot of a run that is still going.</summary>
+public sealed record LoadProgress(TimeSpan Elapsed, TimeSpan Duration, long Requests, long Ok, long Failed, long InFlight, double CurrentRate);
+
+/// <summary>
+/// What a load run measured. <see cref="Requests"/> = <see cref="Ok"/> + <see cref="Failed"/> + <see cref="Unfinished"/>,
+/// exactly; the timeline adds up to the same totals.
+/// </summary>
+public sealed record LoadResult
+{
+    public required string Label { get; init; }
+    public required Uri Url { get; init; }
+    public required string Profile { get; init; }
+    public required ConnectionMode Connection { get; init; }
+
+    /// <summary>How long load was offered (the phases, or less if a bound or cancellation stopped it).</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Why the run stopped: "time", "request count" or "cancelled".</summary>
+    public required string StoppedBy { get; init; }
+
+    /// <summary>Every request the run attempted.</summary>
+    public required long Requests { get; init; }
+
+    /// <summary>Requests answered with a 2xx status.</summary>
+    public required long Ok { get; init; }
+
+    /// <summary>Requests still in flight when the run ended; they were abandoned, not counted as failures.</summary>
+    public required long Unfinished { get; init; }
+
+    public required IReadOnlyDictionary<FailureReason, long> Failures { get; init; }
+
+    /// <summary>Responses outside 2xx, per status code.</summary>
+    public required IReadOnlyDictionary<int, long> StatusCodes { get; init; }
+
+    public required LatencySummary Latency { get; init; }
+    public required IReadOnlyList<TimelineSecond> Timeline { get; init; }
+
+    /// <summary>Responses per value of <see cref="LoadTest.AttributeBy"/> (empty when not set).</summary>
+    public required IReadOnlyDictionary<string, long> ByAttribution { get; init; }
+
+    public required IReadOnlyList<LoadMark> Marks { get; init; }
+
+    /// <summary>Every latency recorded, in microseconds, for further analysis or plotting.</summary>
+    public required HistogramBase LatencyHistogram { get; init; }
+
+    public long Failed => Failures.Values.Sum();
+
+    /// <summary>Successful requests per second.</summary>
+    public double Throughput => Duration > TimeSpan.Zero ? Ok / Duration.TotalSeconds : 0;
+
+    public override string ToString()
+    {
+        var failures = Failed == 0 ? "no failures"
+            : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
+        return $"{Label}: {Requests:N0} requests in {Duration.TotalSeconds:0.0} s ({Profile}, {Connection}): {Ok:N0} ok, {failures}" +
+               (Unfinished > 0 ? $", {Unfinished:N0} unfinished" : "") +
+               $"; {Throughput:N0} req/s; latency p50 {Ms(Latency.P50)}, p99 {Ms(Latency.P99)}, max {Ms(Latency.Max)}.";
+    }
+
+    public static string Describe(FailureReason reason) => reason switch
+    {
+        FailureReason.Refused => "refused",
+        FailureReason.Reset => "reset",
+        FailureReason.Timeout => "timed out",
+        FailureReason.Status => "non-2xx",
+        FailureReason.NotSent => "not sent (client limit)",
+        _ => "other errors",
+    };
+
+    internal static string Ms(TimeSpan t) => t.TotalMilliseconds >= 10 ? $"{t.TotalMilliseconds:N0} ms" : $"{t.TotalMilliseconds:0.00} ms";
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Workbook.LoadTesting.Tests;
+
+public class LoadRunnerTests
+{
+    private static LoadTest Closed(Uri url, int clients, double seconds, long? maxRequests = null) => new()
+    {
+        Url = url,
+        Load = [Load.KeepConstant(clients, TimeSpan.FromSeconds(seconds))],
+        MaxRequests = maxRequests,
+    };
+
+    [Fact]
+    public async Task Counts_add_up_exactly_and_the_server_saw_every_request()
+    {
+        long served = 0;
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => { Interlocked.Increment(ref served); return "Ok"; }));
+
+        var result = await LoadRunner.RunAsync(Closed(server.Url, clients: 4, seconds: 30, maxRequests: 500));
+
+        Assert.Equal((500L, 500L, 0L, 0L), (result.Requests, result.Ok, result.Failed, result.Unfinished));
+        Assert.Equal(500, Interlocked.Read(ref served));
+        Assert.Equal("request count", result.StoppedBy);
+        Assert.Equal(500, result.Latency.Count);
+        Assert.Equal(result.Ok, result.Timeline.Sum(s => s.Ok));
+    }
+
+    [Fact]
+    public async Task Keep_alive_uses_one_connection_per_client_and_the_other_mode_one_per_request()
+    {
+        var connections = new ConcurrentDictionary<string, int>();
+        await using var server = await TestServer.StartAsync(app =>
+            app.MapGet("/", (HttpContext c) => { connections.TryAdd(c.Connection.Id, 0); return "Ok"; }));
+
+        await LoadRunner.RunAsync(Closed(server.Url, clients: 5, seconds: 30, maxRequests: 300));
+        Assert.Equal(5, connections.Count);
+
+        connections.Clear();
+        var fresh = await LoadRunner.RunAsync(Closed(server.Url, clients: 5, seconds: 30, maxRequests: 300) with { Connection = ConnectionMode.NewPerRequest });
+        Assert.Equal(300, fresh.Ok);
+        Assert.Equal(300, connections.Count);
+    }
+
+    [Fact]
+    public async Task A_closed_port_is_refused()
+    {
+        var result = await LoadRunner.RunAsync(Closed(new Uri($"http://127.0.0.1:{TestServer.FreePort()}/"), clients: 2, seconds: 10, maxRequests: 50));
+
+        Assert.Equal(50, result.Failures[FailureReason.Refused]);
+        Assert.Equal(50, result.Requests);
+        Assert.Equal(0, result.Ok);
+    }
+
+    [Fact]
+    public async Task A_server_that_drops_the_connection_is_a_reset_a_500_is_non_2xx_and_a_slow_answer_a_timeout()
+    {
+        await using var server = await TestServer.StartAsync(app =>
+        {
+            app.MapGet("/reset", (HttpContext c) => c.Abort());
+            app.MapGet("/error", () => Results.StatusCode(500));
+            app.MapGet("/slow", async () => { await Task.Delay(5000); return "late"; });
+        });
+
+        var reset = await LoadRunner.RunAsync(Closed(server.At("/reset"), clients: 2, seconds: 10, maxRequests: 40));
+        Assert.Equal(40, reset.Failures[FailureReason.Reset]);
+
+        var error = await LoadRunner.RunAsync(Closed(server.At("/error"), clients: 2, seconds: 10, maxRequests: 40));
+        Assert.Equal(40, error.Failures[FailureReason.Status]);
+        Assert.Equal(new Dictionary<int, long> { [500] = 40 }, error.StatusCodes);
+        Assert.Equal(40, error.Latency.Count); // a non-2xx answer still has a latency
+
+        var slow = await LoadRunner.RunAsync(Closed(server.At("/slow"), clients: 3, seconds: 10, maxRequests: 3) with { Timeout = TimeSpan.FromMilliseconds(300) });
+        Assert.Equal(3, slow.Failures[FailureReason.Timeout]);
+        Assert.Equal(0, slow.Latency.Count);
+    }
+
+    [Fact]
+    public async Task The_timeline_adds_up_to_the_totals()
+    {
+        long n = 0;
+        await using var server = await TestServer.StartAsync(app =>
+            app.MapGet("/", () => Interlocked.Increment(ref n) % 3 == 0 ? Results.StatusCode(503) : Results.Ok("Ok")));
+
+        var result = await LoadRunner.RunAsync(Closed(server.Url, clients: 3, seconds: 2));
+
+        Assert.True(result.Timeline.Count >= 2);
+        Assert.Equal(result.Ok, result.Timeline.Sum(s => s.Ok));
+        Assert.Equal(result.Failed, result.Timeline.Sum(s => s.Failed));
+        Assert.Equal(result.Requests, result.Ok + result.Failed + result.Unfinished);
+        Assert.True(result.Failed > 0 && result.Ok > 0);
+    }
+
+    [Fact]
+    public async Task The_open_model_keeps_its_rate_against_a_stalled_server_and_counts_latency_from_the_schedule()
+    {
+        // Every request waits until one second into the run; then all are answered at once.
+        var open = new TaskCompletionSource();
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", async () => { await open.Task; return "Ok"; }));
+        var test = new LoadTest { Url = server.Url, Load = [Load.Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))] };
+
+        var run = LoadRunner.Start(test);
+        await Task.Delay(1000);
+        open.SetResult();
+        var result = await run.Completion;
+
+        Assert.InRange(result.Requests, 190, 201);               // the schedule went on while nothing was answered
+        Assert.Equal(result.Requests, result.Ok);
+        Assert.InRange(result.Latency.Max.TotalMilliseconds, 900, 1500); // the first request waited ~1 s from its scheduled time
+        Assert.Equal(0, result.Timeline[0].Ok);                  // nothing completed during the stall
+        Assert.True(result.Timeline[1].Ok >= 90, $"{result.Timeline[1].Ok} completed just after the stall");
+    }
+
+    [Fact]
+    public async Task A_closed_model_sends_almost_nothing_while_the_server_stalls()
+    {
+        var open = new TaskCompletionSource();
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", async () => { await open.Task; return "Ok"; }));
+
+        var run = LoadRunner.Start(Closed(server.Url, clients: 1, seconds: 1.5));
+        await Task.Delay(1000);
+        var duringStall = run.Progress.Requests;
+        open.SetResult();
+        await run.Completion;
+
+        Assert.Equal(1, duringStall); // coordinated omission: a closed client waits instead of sending
+    }
+
+    [Fact]
+    public async Task Attribution_counts_match_what_the_server_counted()
+    {
+        var counted = new ConcurrentDictionary<string, long>();
+        long n = 0;
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", (HttpContext c) =>
+        {
+            var worker = "w" + Interlocked.Increment(ref n) % 3;
+            counted.AddOrUpdate(worker, 1, (_, v) => v + 1);
+            c.Response.Headers["X-Worker"] = worker;
+            return "Ok";
+        }));
+
+        var result = await LoadRunner.RunAsync(Closed(server.Url, clients: 4, seconds: 1.5) with { AttributeBy = "X-Worker" });
+
+        Assert.Equal(counted.OrderBy(c => c.Key), result.ByAttribution.OrderBy(c => c.Key));
+        Assert.Equal(result.Ok, result.Timeline.Sum(s => s.ByAttribution.Values.Sum()));
+    }
+
+    [Fact]
+    public async Task A_two_second_run_ends_by_two_and_a_half_seconds_even_if_answers_are_slow()
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", async () => { await Task.Delay(5000); return "Ok"; }));
+        var clock = Stopwatch.StartNew();
+
+        var result = await LoadRunner.RunAsync(Closed(server.Url, clients: 3, seconds: 2));
+
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2.0, 2.9);
+        Assert.Equal((3L, 3L, 0L), (result.Requests, result.Unfinished, result.Ok));
+        Assert.Equal(TimeSpan.FromSeconds(2), result.Duration);
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_the_run_at_once_and_marks_land_on_the_timeline()
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
+        using var cts = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+
+        var run = LoadRunner.Start(Closed(server.Url, clients: 2, seconds: 30), cts.Token);
+        await Task.Delay(400);
+        run.Mark("something happened");
+        await Task.Delay(200);
+        cts.Cancel();
+        var result = await run.Completion;
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.Equal("cancelled", result.StoppedBy);
+        var mark = Assert.Single(result.Marks);
+        Assert.Equal("something happened", mark.Text);
+        Assert.InRange(mark.At.TotalMilliseconds, 350, 1000);
+        Assert.True(result.Ok > 0);
+    }
+
+    [Fact]
+    public async Task Ramps_follow_the_profile()
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
+
+        // 0 → 200 requests per second over 2 s: the area under the ramp is 200 requests.
+        var ramp = await LoadRunner.RunAsync(new LoadTest { Url = server.Url, Load = [Load.RampingInject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))] });
+        Assert.InRange(ramp.Requests, 190, 201);
+        Assert.True(ramp.Timeline[1].Ok > 2 * ramp.Timeline[0].Ok, $"{ramp.Timeline[0].Ok} then {ramp.Timeline[1].Ok}");
+
+        var steps = await LoadRunner.RunAsync(new LoadTest
+        {
+            Url = server.Url,
+            Load = [Load.Inject(50, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Load.Inject(150, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))],
+        });
+        Assert.InRange(steps.Requests, 190, 201);
+        Assert.Equal("50 req/s for 1 s, then 150 req/s for 1 s", steps.Profile);
+    }
+
+    [Fact]
+    public void Bad_tests_are_rejected_with_a_clear_reason()
+    {
+        var url = new Uri("http://127.0.0.1:9/");
+        Assert.Contains("not this machine", Assert.Throws<ArgumentException>(() =>
+            LoadRunner.Start(new LoadTest { Url = new Uri("http://example.com/"), Load = [Load.KeepConstant(1, TimeSpan.FromSeconds(1))] })).Message);
+        Assert.Contains("either closed", Assert.Throws<ArgumentException>(() =>
+            LoadRunner.Start(new LoadTest { Url = url, Load = [Load.KeepConstant(1, TimeSpan.FromSeconds(1)), Load.Inject(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))] })).Message);
+        Assert.Throws<ArgumentException>(() => LoadRunner.Start(new LoadTest { Url = new Uri("https://127.0.0.1/"), Load = [Load.KeepConstant(1, TimeSpan.FromSeconds(1))] }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Load.KeepConstant(0, TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Load.Inject(10, TimeSpan.FromSeconds(1), TimeSpan.Zero));
+    }
+}
