@@ -30,16 +30,23 @@ builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 
+// Which process answered: the load runs of later chapters count responses per worker by this header.
+app.Use((context, next) =>
+{
+    context.Response.Headers["X-Worker-Pid"] = Environment.ProcessId.ToString();
+    return next(context);
+});
+
 if (loop == "single")
 {
     var eventLoop = new EventLoop();
     app.Use((context, next) => eventLoop.RunAsync(() => next(context)));
 }
 
-app.MapGet("/", () => "Ok");
-app.MapGet("/compute", async () => compute == "inline"
+app.MapGet("/", () => Text("Ok"));
+app.MapGet("/compute", async () => Text(compute == "inline"
     ? $"Sum is {LongComputation.Run(iterations)}"
-    : $"Sum is {await ComputeInChildAsync(iterations)}");
+    : $"Sum is {await ComputeInChildAsync(iterations)}"));
 
 try
 {
@@ -56,6 +63,9 @@ Console.WriteLine($"Listening on {url} (pid {Environment.ProcessId}; loop: {loop
 if (ParentProcess.IsConnected) ParentProcess.Send(new { url, pid = Environment.ProcessId, loop, compute });
 await app.WaitForShutdownAsync();
 return 0;
+
+// With a Content-Length rather than chunked: HTTP/1.0 clients such as ab can then keep the connection alive.
+static IResult Text(string text) => Results.Bytes(System.Text.Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
 
 // One forked child per request, as in the notes: start it, send the job, wait for the sum, let it go.
 static async Task<string> ComputeInChildAsync(long iterations)

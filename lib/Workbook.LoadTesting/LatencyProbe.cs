@@ -80,6 +80,8 @@ public static class LatencyProbe
         var busyRequests = Enumerable.Range(0, options.BusyRequests).Select(_ => http.GetStringAsync(busy, timeout.Token)).ToList();
         var busyRequest = Task.WhenAll(busyRequests);
         var probes = new List<Task<ProbeSample>>();
+        // The first probe goes out one interval after the busy requests, so they have reached the server first.
+        await Task.WhenAny(busyRequest, Task.Delay(options.Interval, timeout.Token)).ConfigureAwait(false);
         while (!busyRequest.IsCompleted)
         {
             var sentAt = clock.Elapsed;

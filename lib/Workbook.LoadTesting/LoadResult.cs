@@ -95,7 +95,7 @@ public sealed record LoadResult
             : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
         return $"{Label}: {Requests:N0} requests in {Duration.TotalSeconds:0.0} s ({Profile}, {Connection}): {Ok:N0} ok, {failures}" +
                (Unfinished > 0 ? $", {Unfinished:N0} unfinished" : "") +
-               $"; {Throughput:N0} req/s; latency p50 {Ms(Latency.P50)}, p99 {Ms(Latency.P99)}, max {Ms(Latency.Max)}.";
+               $"; {Throughput:N0} req/s; latency p50 {FormatLatency(Latency.P50)}, p99 {FormatLatency(Latency.P99)}, max {FormatLatency(Latency.Max)}.";
     }
 
     public static string Describe(FailureReason reason) => reason switch
@@ -108,5 +108,6 @@ public sealed record LoadResult
         _ => "other errors",
     };
 
-    internal static string Ms(TimeSpan t) => t.TotalMilliseconds >= 10 ? $"{t.TotalMilliseconds:N0} ms" : $"{t.TotalMilliseconds:0.00} ms";
+    /// <summary>A latency as people read it: "0.84 ms", "12 ms", "1,530 ms".</summary>
+    public static string FormatLatency(TimeSpan t) => t.TotalMilliseconds >= 10 ? $"{t.TotalMilliseconds:N0} ms" : $"{t.TotalMilliseconds:0.00} ms";
 }

@@ -238,21 +238,19 @@ public sealed class LoadRun
     /// or null when it was closed. Latency counts from <paramref name="scheduledAt"/>, not from the actual send,
     /// so a generator that falls behind does not hide the server's slowness (no coordinated omission).
     /// </summary>
-    private async Task<HttpConnection?> ExchangeAsync(HttpConnection? connection, long scheduledAt)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpConnection?> ExchangeAsync(HttpConnection? connection, long scheduledAt)
     {
         _recorder.Started();
-        bool connecting = connection is null;
         try
         {
             if (connection is null)
             {
-                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
-                connectTimeout.CancelAfter(Test.Timeout);
-                connection = await HttpConnection.ConnectAsync(_endpoint, connectTimeout.Token).ConfigureAwait(false);
+                connection = HttpConnection.Create(_endpoint);
                 _connections.TryAdd(connection, 0);
                 if (_abandon.IsCancellationRequested) connection.Dispose();
+                await connection.ConnectAsync(_endpoint, scheduledAt + _timeoutTicks).ConfigureAwait(false);
             }
-            connecting = false;
             var answer = await connection.SendAsync(_request, _attributeBy, scheduledAt + _timeoutTicks).ConfigureAwait(false);
             _recorder.Answered(scheduledAt, Stopwatch.GetTimestamp(), answer.Status, answer.Attribution);
             if (answer.KeepAlive && Test.Connection == ConnectionMode.KeepAlive) return connection;
@@ -261,7 +259,7 @@ public sealed class LoadRun
         }
         catch (Exception e)
         {
-            var timedOut = connection?.TimedOut == true || (connecting && !_abandon.IsCancellationRequested && e is OperationCanceledException);
+            var timedOut = connection?.TimedOut == true;
             if (_abandon.IsCancellationRequested && !timedOut) _recorder.Abandoned();
             else _recorder.Failed(Stopwatch.GetTimestamp(), timedOut ? FailureReason.Timeout : Classify(e));
             Release(connection);

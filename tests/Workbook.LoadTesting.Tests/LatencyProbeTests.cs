@@ -21,7 +21,8 @@ public class LatencyProbeTests
         Assert.Equal(10, result.Baseline.Count);
         Assert.Equal("done", result.BusyResponse);
         Assert.InRange(result.BusyDuration.TotalMilliseconds, 900, 5000);
-        Assert.True(result.WhileBusy.Count >= 5, $"{result.WhileBusy.Count} probes in {result.BusyDuration}");
+        var samples = string.Join(", ", result.WhileBusy.Select(p => $"{p.SentAt.TotalMilliseconds:0}ms:{p.Latency.TotalMilliseconds:0}ms"));
+        Assert.True(result.WhileBusy.Count >= 5, $"{result.WhileBusy.Count} probes in {result.BusyDuration}: {samples}; baseline {string.Join(", ", result.Baseline.Select(b => b.TotalMilliseconds.ToString("0.0")))}");
         var first = result.WhileBusy.OrderBy(s => s.SentAt).First();
         Assert.True(first.Latency > TimeSpan.FromMilliseconds(800), $"the first probe waited only {first.Latency}");
         Assert.True(result.MaxWhileBusy > result.BusyDuration / 2);
@@ -44,8 +45,9 @@ public class LatencyProbeTests
             new LatencyProbeOptions { BusyRequests = 3 });
 
         Assert.True(result.MaxWhileBusy < result.BusyDuration / 2, $"max {result.MaxWhileBusy} of {result.BusyDuration}");
-        Assert.True(result.FailedProbes > 0);
-        Assert.True(result.FailedProbes < result.WhileBusy.Count);
+        var samples = string.Join(", ", result.WhileBusy.Select(p => $"{p.SentAt.TotalMilliseconds:0}ms:{p.Latency.TotalMilliseconds:0}ms:{(p.Ok ? "ok" : "failed")}"));
+        Assert.True(result.FailedProbes > 0, samples);
+        Assert.True(result.FailedProbes < result.WhileBusy.Count, samples);
     }
 
     [Fact]
