@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -67,6 +70,37 @@ public class LiveOutputTests
         Assert.Contains(events.OfType<StandardErrorValueProduced>(), e => e.FormattedValues.Any(v => v.Value.Contains("err-to-the-cell")));
     }
 
+    [Fact]
+    public async Task A_load_run_shows_progress_that_updates_until_it_finishes()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapGet("/", () => "Ok");
+        await app.StartAsync();
+        var url = app.Urls.First();
+
+        var events = await RunInKernel($$"""
+            var result = await Workbook.Notebooks.LoadView.RunAsync(new Workbook.LoadTesting.LoadTest
+            {
+                Label = "kernel run",
+                Url = new Uri("{{url}}"),
+                Load = [Workbook.LoadTesting.Load.KeepConstant(2, TimeSpan.FromSeconds(1.5))],
+            });
+            result
+            """);
+
+        Assert.DoesNotContain(events, e => e is CommandFailed);
+        var shown = events.OfType<DisplayedValueProduced>().Single();
+        var updates = events.OfType<DisplayedValueUpdated>().Where(u => u.ValueId == shown.ValueId).Select(Html).ToList();
+        Assert.True(updates.Count >= 4, $"{updates.Count} updates in 1.5 s");
+        Assert.Contains(updates, u => u.Contains("running:"));
+        Assert.Contains("finished:", updates[^1]);
+        var value = Assert.Single(events.OfType<ReturnValueProduced>());
+        Assert.Contains("<tr><td>load</td><td>2 clients for 1.5 s, keep-alive</td></tr>", Html(value));
+    }
+
     private static async Task<List<KernelEvent>> RunInKernel(string code)
     {
         using var kernel = new CompositeKernel { new CSharpKernel().UseKernelHelpers() };
@@ -75,6 +109,7 @@ public class LiveOutputTests
         var dir = Path.GetDirectoryName(typeof(LiveOutput).Assembly.Location)!;
         var setup = await kernel.SendAsync(new SubmitCode($"""
             #r "{dir}/Workbook.Processes.dll"
+            #r "{dir}/HdrHistogram.dll"
             #r "{dir}/Workbook.LoadTesting.dll"
             #r "{dir}/Workbook.Notebooks.dll"
             using Workbook.Notebooks;
