@@ -20,10 +20,17 @@ public sealed partial class ChildProcess
     /// <see cref="Message"/>; in the child, with <see cref="ParentProcess"/>. The child exits when its parent
     /// goes away, so killing the parent leaves no orphan.
     /// </summary>
-    public static ChildProcess Fork(string modulePath, IEnumerable<string>? args = null, ForkOptions? options = null)
+    public static ChildProcess Fork(string modulePath, IEnumerable<string>? args = null, ForkOptions? options = null) =>
+        ForkCore(modulePath, args, options ?? new ForkOptions(), [], null);
+
+    /// <summary>
+    /// Fork, with more descriptors for the child (<c>Fd</c> here, at <c>As</c> ≥ 4 there; the caller keeps and
+    /// closes its own) and more variables. The cluster passes a listening socket or a hand-off socket this way.
+    /// </summary>
+    internal static ChildProcess ForkCore(string modulePath, IEnumerable<string>? args, ForkOptions options,
+        IReadOnlyList<(int Fd, int As)> inherit, IReadOnlyDictionary<string, string>? extraEnv)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modulePath);
-        options ??= new ForkOptions();
         var program = Path.GetFullPath(modulePath, options.Cwd is null ? Environment.CurrentDirectory : Path.GetFullPath(options.Cwd));
         var argList = args?.ToList() ?? [];
         var dotnet = DotnetHost();
@@ -36,7 +43,7 @@ public sealed partial class ChildProcess
         }
 
         var (parentEnd, childEnd) = CreateChannelSockets();
-        var env = new Dictionary<string, string> { [ChannelFdVariable] = ChildChannelFd.ToString() };
+        var env = new Dictionary<string, string>(extraEnv ?? new Dictionary<string, string>()) { [ChannelFdVariable] = ChildChannelFd.ToString() };
         var hook = typeof(ChildProcess).Assembly.Location;
         if (hook.Length > 0)
         {
@@ -46,15 +53,18 @@ public sealed partial class ChildProcess
             env[StartupHooksVariable] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
         }
 
+        // Copies above the low numbers, so no dup2 in the child overwrites a descriptor another dup2 still reads.
+        var copies = inherit.Select(f => (Fd: DuplicateHigh(f.Fd), f.As)).ToList();
         ChildProcess child;
         try
         {
             var spawnOptions = new SpawnOptions { Cwd = options.Cwd, Env = options.Env, Stdio = options.Stdio, Logger = options.Logger };
-            child = SpawnCore(dotnet, dotnetArgs, spawnOptions, new LaunchExtras(ChannelFd: childEnd, ExtraEnv: env));
+            child = SpawnCore(dotnet, dotnetArgs, spawnOptions, new LaunchExtras(Fds: [(childEnd, ChildChannelFd), .. copies], ExtraEnv: env));
         }
         finally
         {
             Libc.close(childEnd);
+            foreach (var copy in copies) Libc.close(copy.Fd);
         }
 
         if (child.Pid is null)
@@ -123,6 +133,9 @@ public sealed partial class ChildProcess
     /// <summary>Node's <c>child.disconnect()</c>: closes the channel; a forked child then exits by default.</summary>
     public void Disconnect() => RequireChannel().Disconnect();
 
+    /// <summary>Messages of a library's own protocol (see <see cref="MessageChannel.InternalMarker"/>).</summary>
+    internal void SubscribeInternal(Action<JsonElement> handler) => RequireChannel().SubscribeInternal(handler);
+
     private MessageChannel RequireChannel() =>
         _channel ?? throw new InvalidOperationException($"{SpawnFile} has no message channel: only children started with Fork have one.");
 
@@ -132,15 +145,27 @@ public sealed partial class ChildProcess
         if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ErrnoException(Marshal.GetLastPInvokeError(), "socketpair");
         // Move the child's end above the low numbers, so dup2 onto fd 3 is never a no-op that keeps close-on-exec.
-        int high = Libc.fcntl(fds[1], Libc.F_DUPFD_CLOEXEC, 10);
-        var errno = Marshal.GetLastPInvokeError();
-        Libc.close(fds[1]);
-        if (high < 0)
+        try
+        {
+            return (fds[0], DuplicateHigh(fds[1]));
+        }
+        catch
         {
             Libc.close(fds[0]);
-            throw new ErrnoException(errno, "fcntl(F_DUPFD_CLOEXEC)");
+            throw;
         }
-        return (fds[0], high);
+        finally
+        {
+            Libc.close(fds[1]);
+        }
+    }
+
+    /// <summary>A close-on-exec copy of <paramref name="fd"/> numbered 10 or more.</summary>
+    private static int DuplicateHigh(int fd)
+    {
+        int high = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 10);
+        if (high < 0) throw new ErrnoException(Marshal.GetLastPInvokeError(), "fcntl(F_DUPFD_CLOEXEC)");
+        return high;
     }
 
     /// <summary>The <c>dotnet</c> that runs this process (Node's <c>process.execPath</c>).</summary>

@@ -30,9 +30,12 @@ public sealed partial class ChildProcess
     /// <summary>Spawn without arguments, e.g. <c>Spawn("find . -type f | wc -l", new() { Shell = true })</c>.</summary>
     public static ChildProcess Spawn(string command, SpawnOptions options) => Spawn(command, null, options);
 
-    /// <summary>What <see cref="Fork"/> and the exec family add to a plain spawn.</summary>
+    /// <summary>
+    /// What <see cref="Fork"/> and the exec family add to a plain spawn: descriptors the child inherits at fixed
+    /// numbers (<c>Fd</c> in this process, placed at <c>As</c> in the child), a new process group, variables.
+    /// </summary>
     internal sealed record LaunchExtras(
-        int ChannelFd = -1,
+        IReadOnlyList<(int Fd, int As)>? Fds = null,
         bool NewProcessGroup = false,
         IReadOnlyDictionary<string, string>? ExtraEnv = null)
     {
@@ -113,7 +116,7 @@ public sealed partial class ChildProcess
         int pid, rc;
         try
         {
-            rc = PosixSpawn(path, argv, env, cwd, pipes, extras.ChannelFd, GroupFlags(options, extras), out pid);
+            rc = PosixSpawn(path, argv, env, cwd, pipes, extras.Fds ?? [], GroupFlags(options, extras), out pid);
         }
         catch (ErrnoException e)
         {
@@ -167,7 +170,7 @@ public sealed partial class ChildProcess
     }
 
     private static unsafe int PosixSpawn(string path, List<string> argv, Dictionary<string, string> env, string? cwd,
-        StdioPipes pipes, int channelFd, short groupFlags, out int pid)
+        StdioPipes pipes, IReadOnlyList<(int Fd, int As)> fds, short groupFlags, out int pid)
     {
         var actions = Marshal.AllocHGlobal(Libc.FileActionsSize);
         var attr = Marshal.AllocHGlobal(Libc.SpawnAttrSize);
@@ -181,8 +184,8 @@ public sealed partial class ChildProcess
             try
             {
                 pipes.AddFileActions(actions);
-                // dup2 clears close-on-exec on the copy: fd 3 is the one descriptor the child inherits besides stdio.
-                if (channelFd >= 0) Check(Libc.posix_spawn_file_actions_adddup2(actions, channelFd, ChildChannelFd));
+                // dup2 clears close-on-exec on the copy: these are the only descriptors the child inherits besides stdio.
+                foreach (var (fd, target) in fds) Check(Libc.posix_spawn_file_actions_adddup2(actions, fd, target));
                 if (cwd is not null) Check(Libc.posix_spawn_file_actions_addchdir_np(actions, cwd));
 
                 // The runtime ignores SIGPIPE and may block signals; a child starts with every signal at its

@@ -27,6 +27,7 @@ internal sealed class MessageChannel
     private readonly Action<bool>? _afterDisconnect;
     private readonly System.Collections.Concurrent.BlockingCollection<byte[]> _outbox = new();
     private readonly Fanout<JsonElement> _messages = new(_ => 1, Backlog);
+    private readonly Fanout<JsonElement> _internal = new(_ => 1, Backlog);
     private int _closed;
     private int _closedHere;
 
@@ -53,6 +54,15 @@ internal sealed class MessageChannel
     public void Subscribe(Action<JsonElement> handler) => _messages.Subscribe(new HandlerSink(handler, _peer));
 
     public void Unsubscribe(Action<JsonElement> handler) => _messages.Unsubscribe(s => s is HandlerSink h && h.Handler == handler);
+
+    /// <summary>
+    /// The name of the property that marks a message as internal (a library's protocol, such as the cluster's):
+    /// internal messages go to <see cref="SubscribeInternal"/>, never to the user's Message handlers — as Node
+    /// keeps its NODE_CLUSTER messages out of 'message'.
+    /// </summary>
+    public const string InternalMarker = "$wb";
+
+    public void SubscribeInternal(Action<JsonElement> handler) => _internal.Subscribe(new HandlerSink(handler, _peer + " (internal)"));
 
     public async IAsyncEnumerable<JsonElement> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -180,6 +190,7 @@ internal sealed class MessageChannel
             _outbox.CompleteAdding();
             _socket.Close();
             _messages.Complete();
+            _internal.Complete();
             Disconnected.Fire(true);
             _afterDisconnect?.Invoke(Volatile.Read(ref _closedHere) == 0);
         }
@@ -201,7 +212,8 @@ internal sealed class MessageChannel
             _onError(new ChannelMessageException(_peer, $"a line that is not JSON was skipped ({e.Message})", text));
             return;
         }
-        _messages.Publish(message);
+        if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty(InternalMarker, out _)) _internal.Publish(message);
+        else _messages.Publish(message);
     }
 
     private sealed class HandlerSink(Action<JsonElement> handler, string peer) : IFanoutSink<JsonElement>

@@ -54,6 +54,9 @@ public static class ParentProcess
     /// <summary>Node's <c>process.disconnect()</c>: closes the channel from this side (this does not exit).</summary>
     public static void Disconnect() => Channel.Value?.Disconnect();
 
+    /// <summary>Messages of a library's own protocol from the parent (see <see cref="MessageChannel.InternalMarker"/>).</summary>
+    internal static void SubscribeInternal(Action<JsonElement> handler) => Require().SubscribeInternal(handler);
+
     /// <summary>Opens the channel now; the startup hook calls it before the program's Main.</summary>
     internal static void Initialize() => _ = Channel.Value;
 

@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Workbook.Cluster;
+using Workbook.Cluster.AspNetCore;
+using Workbook.Processes;
+
+// The notes' cluster.js + server.js. Usage:
+//   Cluster [--port N] [--workers N|max] [--policy round-robin|reuse-port|shared] [--work N] [--users-every SECONDS] [--no-cluster]
+// Started normally it is the primary: it forks the workers, which run this same program (Cluster.IsWorker).
+// --no-cluster runs the server alone in this process (the notes' `node server.js`).
+var options = Options.Parse(args);
+if (options is null) return 2;
+if (Cluster.IsPrimary && !options.NoCluster) return await Primary.RunAsync(options, args);
+return await Server.RunAsync(options);
+
+sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work, int UsersEverySeconds, bool NoCluster)
+{
+    public static Options? Parse(string[] args)
+    {
+        var o = new Options(8080, Environment.ProcessorCount, SchedulingPolicy.RoundRobin, 10_000_000, 0, false);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--port" when int.TryParse(value, out var port) && port is >= 0 and <= 65535: o = o with { Port = port }; i++; break;
+                case "--workers" when value == "max": o = o with { Workers = Environment.ProcessorCount }; i++; break;
+                case "--workers" when int.TryParse(value, out var n) && n > 0: o = o with { Workers = n }; i++; break;
+                case "--policy" when value is "round-robin": o = o with { Policy = SchedulingPolicy.RoundRobin }; i++; break;
+                case "--policy" when value is "reuse-port": o = o with { Policy = SchedulingPolicy.ReusePort }; i++; break;
+                case "--policy" when value is "shared": o = o with { Policy = SchedulingPolicy.Shared }; i++; break;
+                case "--work" when long.TryParse(value, out var w) && w >= 0: o = o with { Work = w }; i++; break;
+                case "--users-every" when int.TryParse(value, out var s) && s >= 0: o = o with { UsersEverySeconds = s }; i++; break;
+                case "--no-cluster": o = o with { NoCluster = true }; break;
+                default:
+                    Console.Error.WriteLine($"Cluster: bad argument '{args[i]}'. Usage: [--port N] [--workers N|max] " +
+                        "[--policy round-robin|reuse-port|shared] [--work N] [--users-every SECONDS] [--no-cluster]");
+                    return null;
+            }
+        }
+        return o;
+    }
+}
+
+/// <summary>cluster.js: fork one worker per core (or --workers), report each as it starts listening, stop on SIGTERM/SIGINT.</summary>
+static class Primary
+{
+    public static async Task<int> RunAsync(Options options, string[] args)
+    {
+        Console.WriteLine($"Primary PID: {Environment.ProcessId}");
+        var primary = new ClusterPrimary(new ClusterSettings
+        {
+            Args = args,
+            Workers = options.Workers,
+            Port = options.Port,
+            SchedulingPolicy = options.Policy,
+        });
+        primary.Listening += (worker, _) => Console.WriteLine($"Started process {worker.Pid}");
+
+        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Kept in locals for the whole run: a registration that is collected stops handling its signal.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("SIGTERM"); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("SIGINT"); });
+
+        try
+        {
+            await primary.StartAsync();
+        }
+        catch (ClusterException e)
+        {
+            Console.Error.WriteLine($"Cluster: {e.Message}");
+            await primary.DisposeAsync();
+            return 1;
+        }
+        // Forked by a notebook or a test: say where the cluster listens.
+        if (ParentProcess.IsConnected) ParentProcess.Send(new { url = primary.Url.ToString(), pid = Environment.ProcessId });
+
+        using var users = options.UsersEverySeconds > 0 ? UsersBroadcast(primary, TimeSpan.FromSeconds(options.UsersEverySeconds)) : null;
+        var signal = await stop.Task;
+        Console.WriteLine($"{signal}: stopping the workers");
+        await primary.DisposeAsync();
+        return 0;
+    }
+
+    /// <summary>The notes' mock database: the users count squares on every call ("dream growth").</summary>
+    private static Timer UsersBroadcast(ClusterPrimary primary, TimeSpan every)
+    {
+        long count = 5;
+        return new Timer(_ =>
+        {
+            count = count * count % 1_000_000_007; // one "query"; kept finite
+            primary.Broadcast(new { usersCount = count });
+        }, null, TimeSpan.Zero, every);
+    }
+}
+
+/// <summary>server.js: a little CPU work per request, then which process handled it.</summary>
+static class Server
+{
+    private static long? _usersCount;
+    private static ulong _sink;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseClusterWorker();
+        if (!Cluster.IsWorker) builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        var app = builder.Build();
+
+        ParentProcess.Message += message =>
+        {
+            if (message.TryGetProperty("usersCount", out var users)) _usersCount = users.GetInt64();
+            else Console.WriteLine($"Message from primary: {message}");
+        };
+
+        var pid = Environment.ProcessId;
+        app.MapGet("/", (HttpContext context) =>
+        {
+            ulong sum = 0;
+            for (long i = 0; i < options.Work; i++) sum += (ulong)i; // the notes' simulated CPU work
+            _sink = sum;
+            return Answer(context, pid);
+        });
+        app.MapGet("/slow", async (HttpContext context, int ms) =>
+        {
+            await Task.Delay(ms);
+            await Answer(context, pid);
+        });
+
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"Cluster: cannot listen on port {options.Port}: {e.Message}");
+            return 1;
+        }
+        if (!Cluster.IsWorker)
+        {
+            Console.WriteLine($"Started process {pid}");
+            if (ParentProcess.IsConnected) ParentProcess.Send(new { url = app.Urls.First(), pid });
+        }
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static Task Answer(HttpContext context, int pid)
+    {
+        var body = Encoding.UTF8.GetBytes($"Handled by process {pid}\n" + (_usersCount is long users ? $"Users: {users}\n" : ""));
+        context.Response.Headers["X-Worker-Pid"] = pid.ToString();
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = body.Length; // so HTTP/1.0 clients (ab -k) can keep the connection
+        return context.Response.Body.WriteAsync(body).AsTask();
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Workbook.Processes;
+
+namespace Workbook.Cluster.AspNetCore;
+
+/// <summary>The one line that makes an ASP.NET Core app a cluster worker.</summary>
+public static class ClusterWorkerExtensions
+{
+    /// <summary>
+    /// In a process forked by a <see cref="ClusterPrimary"/>: serve the cluster's port under its scheduling
+    /// policy, tell the primary when this worker is online and listening, and on <c>worker.Disconnect()</c>
+    /// drain (stop accepting, answer with <c>Connection: close</c>, wait for connections to close) and stop.
+    /// Started any other way, the app runs as it would without this call.
+    /// </summary>
+    public static IWebHostBuilder UseClusterWorker(this IWebHostBuilder builder)
+    {
+        var settings = Cluster.Worker;
+        if (settings is null) return builder;
+
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, ""); // the cluster decides where this worker listens
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(settings);
+            services.AddSingleton<WorkerState>();
+            services.AddSingleton<ClusterListenerFactory>();
+            services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<ClusterListenerFactory>());
+            services.AddSingleton<IStartupFilter, CloseWhileDrainingFilter>();
+            services.AddHostedService<WorkerLifecycle>();
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout);
+        });
+        builder.ConfigureKestrel((context, options) =>
+        {
+            var state = options.ApplicationServices.GetRequiredService<WorkerState>();
+            options.Listen(settings.Address, settings.Port, listen => listen.Use(next => async connection =>
+            {
+                state.Opened();
+                try
+                {
+                    await next(connection);
+                }
+                finally
+                {
+                    state.Closed();
+                }
+            }));
+        });
+        // Node's 'online': the worker process runs (it listens a moment later).
+        ParentProcess.Send(ClusterMessages.Make(ClusterMessages.Online));
+        return builder;
+    }
+}
+
+/// <summary>While draining, every response says <c>Connection: close</c>: keep-alive clients finish and reconnect elsewhere.</summary>
+internal sealed class CloseWhileDrainingFilter(WorkerState state) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                if (state.Draining) context.Response.Headers.Connection = "close";
+                return Task.CompletedTask;
+            });
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
+}
+
+/// <summary>Tells the primary "listening" once Kestrel listens, and drains when the primary asks this worker to disconnect.</summary>
+internal sealed class WorkerLifecycle(
+    WorkerSettings settings,
+    WorkerState state,
+    ClusterListenerFactory listeners,
+    IHostApplicationLifetime lifetime,
+    ILogger<WorkerLifecycle> logger) : IHostedService
+{
+    private int _draining;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() => ParentProcess.Send(ClusterMessages.Make(ClusterMessages.Listening, settings.Port)));
+        ParentProcess.SubscribeInternal(message =>
+        {
+            if (message.GetProperty(ClusterMessages.Marker).GetString() == ClusterMessages.Disconnect) _ = DrainAsync();
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task DrainAsync()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) != 0) return;
+        state.StartDraining();
+        logger.LogInformation("worker {Id} draining ({Open} connections open)", settings.Id, state.OpenConnections);
+        var deadline = Task.Delay(settings.DrainTimeout);
+        await Task.WhenAny(listeners.StopAcceptingAsync(), deadline);
+        await Task.WhenAny(state.WhenIdle, deadline);
+        logger.LogInformation("worker {Id} drained ({Open} connections still open); stopping", settings.Id, state.OpenConnections);
+        lifetime.StopApplication();
+    }
+}

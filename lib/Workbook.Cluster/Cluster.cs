@@ -1,0 +1,80 @@
+using System.Net;
+using System.Reflection;
+
+namespace Workbook.Cluster;
+
+/// <summary>
+/// Node's <c>cluster.isPrimary</c> / <c>cluster.isWorker</c>: a program that is started normally is the primary;
+/// the same program forked by a primary runs as a worker. So <c>if (Cluster.IsPrimary) { … } else { … }</c>
+/// works as in the notes.
+/// </summary>
+public static class Cluster
+{
+    internal const string WorkerIdVariable = "WORKBOOK_CLUSTER_WORKER_ID";
+    internal const string PolicyVariable = "WORKBOOK_CLUSTER_POLICY";
+    internal const string AddressVariable = "WORKBOOK_CLUSTER_ADDRESS";
+    internal const string PortVariable = "WORKBOOK_CLUSTER_PORT";
+    internal const string DrainVariable = "WORKBOOK_CLUSTER_DRAIN_MS";
+
+    /// <summary>The fd number at which a worker finds its hand-off socket (round-robin) or the listening socket (shared).</summary>
+    internal const int WorkerSocketFd = 4;
+
+    private static readonly Lazy<WorkerSettings?> Settings = new(WorkerSettings.FromEnvironment);
+
+    /// <summary>True when this process was forked by a cluster primary.</summary>
+    public static bool IsWorker => Settings.Value is not null;
+
+    /// <summary>True unless this process is a cluster worker.</summary>
+    public static bool IsPrimary => !IsWorker;
+
+    /// <summary>In a worker, its id (Node's <c>cluster.worker.id</c>): 1 for the first worker forked, and so on.</summary>
+    public static int? WorkerId => Settings.Value?.Id;
+
+    /// <summary>What the primary told this worker (for the worker-side integration); null in a primary.</summary>
+    internal static WorkerSettings? Worker => Settings.Value;
+
+    /// <summary>The program that is running: the entry assembly, run with dotnet (Node re-runs the main script).</summary>
+    internal static string ThisProgram() => Assembly.GetEntryAssembly()?.Location is { Length: > 0 } path ? path : "";
+
+    internal static string PolicyName(SchedulingPolicy policy) => policy switch
+    {
+        SchedulingPolicy.RoundRobin => "round-robin",
+        SchedulingPolicy.ReusePort => "reuse-port",
+        _ => "shared",
+    };
+}
+
+/// <summary>A worker's view of its cluster, read from the variables the primary set.</summary>
+internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DrainTimeout)
+{
+    public static WorkerSettings? FromEnvironment()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(Cluster.WorkerIdVariable), out var id)) return null;
+        var policy = Environment.GetEnvironmentVariable(Cluster.PolicyVariable) switch
+        {
+            "reuse-port" => SchedulingPolicy.ReusePort,
+            "shared" => SchedulingPolicy.Shared,
+            _ => SchedulingPolicy.RoundRobin,
+        };
+        var address = IPAddress.TryParse(Environment.GetEnvironmentVariable(Cluster.AddressVariable), out var a) ? a : IPAddress.Loopback;
+        var port = int.TryParse(Environment.GetEnvironmentVariable(Cluster.PortVariable), out var p) ? p : 0;
+        var drain = int.TryParse(Environment.GetEnvironmentVariable(Cluster.DrainVariable), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(10);
+        // Not handed on to this worker's own children: they are not workers.
+        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DrainVariable })
+            Environment.SetEnvironmentVariable(v, null);
+        return new WorkerSettings(id, policy, address, port, drain);
+    }
+}
+
+/// <summary>The cluster's own messages on the fork channel (never shown to the user's Message handlers).</summary>
+internal static class ClusterMessages
+{
+    public const string Marker = "$wb"; // MessageChannel.InternalMarker
+    public const string Online = "cluster-online";
+    public const string Listening = "cluster-listening";
+    public const string Disconnect = "cluster-disconnect";
+
+    public static object Make(string kind, int? port = null) => port is null
+        ? new Dictionary<string, object> { [Marker] = kind }
+        : new Dictionary<string, object> { [Marker] = kind, ["port"] = port.Value };
+}

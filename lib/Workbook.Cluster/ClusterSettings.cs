@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Workbook.Cluster;
+
+/// <summary>What a primary starts (Node's <c>cluster.setupPrimary</c> settings, and the port the workers share).</summary>
+public sealed record ClusterSettings
+{
+    /// <summary>The worker program (a built .dll, run with the current dotnet). Default: this program, as Node re-runs the main script.</summary>
+    public string Exec { get; init; } = Cluster.ThisProgram();
+
+    /// <summary>Arguments for every worker.</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>How many workers <see cref="ClusterPrimary.StartAsync(CancellationToken)"/> forks; default one per core.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The port the workers share; 0 picks a free one (see <see cref="ClusterPrimary.Url"/>).</summary>
+    public int Port { get; init; } = 8080;
+
+    public SchedulingPolicy SchedulingPolicy { get; init; } = SchedulingPolicy.RoundRobin;
+
+    /// <summary>A worker that does not report listening within this time is ended and reported.</summary>
+    public TimeSpan ListenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a disconnecting worker may drain its connections before it is killed (PM2's kill_timeout).</summary>
+    public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where workers' stdout and stderr go, line by line: by default this process's console (in a notebook: the cell).</summary>
+    public TextWriter? WorkerOutput { get; init; }
+
+    /// <summary>Lifecycle events (fork, online, listening, disconnect, exit) are logged here.</summary>
+    public ILogger? Logger { get; init; }
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Exec)) throw new ArgumentException("The worker program (Exec) is not set.");
+        if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "The number of workers cannot be negative.");
+        if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Not a port number.");
+        if (ListenTimeout <= TimeSpan.Zero || DisconnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ListenTimeout), "Timeouts must be positive.");
+    }
+}
+
+/// <summary>The cluster could not start or run as asked: a port in use, a worker that could not start or never listened.</summary>
+public sealed class ClusterException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Workbook.Processes;
+
+namespace Workbook.Cluster;
+
+/// <summary>How a worker ended: Node's <c>(code, signal)</c>.</summary>
+public delegate void WorkerExitHandler(Worker worker, int? code, string? signal);
+
+/// <summary>
+/// The primary's handle on one worker process (Node's <c>Worker</c>). Created by <see cref="ClusterPrimary.Fork"/>.
+/// </summary>
+public sealed class Worker
+{
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _exitedAfterDisconnect;
+
+    internal Worker(int id, ChildProcess process, ClusterPrimary primary)
+    {
+        Id = id;
+        Process = process;
+        Primary = primary;
+    }
+
+    /// <summary>Node's <c>worker.id</c>: 1 for the first worker the primary forked, then 2, 3…; never reused.</summary>
+    public int Id { get; }
+
+    /// <summary>Node's <c>worker.process.pid</c>; null when the process could not be started.</summary>
+    public int? Pid => Process.Pid;
+
+    /// <summary>Node's <c>worker.process</c>: the child process itself.</summary>
+    public ChildProcess Process { get; }
+
+    public ClusterPrimary Primary { get; }
+
+    /// <summary>True while the channel to the worker is open.</summary>
+    public bool IsConnected => Process.Connected;
+
+    /// <summary>True once the worker process has exited (or never started).</summary>
+    public bool IsDead => !Process.IsRunning;
+
+    /// <summary>True once the worker reported that it listens on the cluster's port.</summary>
+    public bool IsListening => _listening.Task.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// Node's <c>worker.exitedAfterDisconnect</c>: true when the worker exits after <see cref="Disconnect"/> (a
+    /// planned stop), false when it exits on its own or is killed — which is how a crash is told from a shutdown.
+    /// </summary>
+    public bool ExitedAfterDisconnect
+    {
+        get { lock (_gate) return _exitedAfterDisconnect; }
+    }
+
+    /// <summary>Completes with the worker's exit.</summary>
+    public Task<ChildExit> Exited => Process.Exited.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new ChildExit(null, null),
+        TaskContinuationOptions.ExecuteSynchronously);
+
+    /// <summary>Completes when the worker listens; fails if it exits first.</summary>
+    internal Task WhenListening => _listening.Task;
+
+    /// <summary>Node's <c>'online'</c>: the worker process runs and has opened its channel.</summary>
+    public event Action<Worker>? Online;
+
+    /// <summary>Node's <c>'listening'</c>: the worker accepts connections on the cluster's port (given).</summary>
+    public event Action<Worker, int>? Listening;
+
+    /// <summary>Node's <c>'message'</c>: a value the worker sent with <c>ParentProcess.Send</c>.</summary>
+    public event Action<Worker, JsonElement>? Message;
+
+    /// <summary>Node's <c>'disconnect'</c> (renamed: C# cannot give an event and a method the same name): the channel closed.</summary>
+    public event Action<Worker>? Disconnected;
+
+    /// <summary>Node's <c>'exit'</c>: the worker process ended, with its code or signal.</summary>
+    public event WorkerExitHandler? Exit;
+
+    /// <summary>Node's <c>worker.send(message)</c>: a message for the worker's <c>ParentProcess.Message</c>.</summary>
+    public void Send(object? message) => Process.Send(message);
+
+    /// <summary>
+    /// Node's <c>worker.disconnect()</c>, graceful: the worker stops accepting, answers what it has in flight with
+    /// <c>Connection: close</c>, waits for its connections to close (at most <see cref="ClusterSettings.DisconnectTimeout"/>)
+    /// and exits. It is killed if it is still there after that. Sets <see cref="ExitedAfterDisconnect"/>.
+    /// </summary>
+    public void Disconnect()
+    {
+        lock (_gate)
+        {
+            if (_exitedAfterDisconnect) return;
+            _exitedAfterDisconnect = true;
+        }
+        Primary.StopRouting(this);
+        if (Process.Connected)
+        {
+            try
+            {
+                Process.Send(ClusterMessages.Make(ClusterMessages.Disconnect));
+            }
+            catch (InvalidOperationException)
+            {
+                // The channel closed meanwhile: the worker is already going.
+            }
+        }
+        _ = KillIfStillThereAsync(Primary.Settings.DisconnectTimeout + TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Node's <c>worker.kill(signal)</c>: ends the worker now, without draining.</summary>
+    public bool Kill(string signal = "SIGTERM") => Process.Kill(signal);
+
+    public override string ToString() => $"worker {Id} (pid {Pid?.ToString() ?? "-"})";
+
+    internal void OnOnline() => Raise(() => Online?.Invoke(this));
+
+    internal void OnListening(int port)
+    {
+        if (_listening.TrySetResult(port)) Raise(() => Listening?.Invoke(this, port));
+    }
+
+    internal void OnMessage(JsonElement message) => Raise(() => Message?.Invoke(this, message));
+
+    internal void OnDisconnected() => Raise(() => Disconnected?.Invoke(this));
+
+    internal void OnExit(ChildExit exit)
+    {
+        _listening.TrySetException(new ClusterException($"{this} exited with {exit} before it was listening."));
+        Raise(() => Exit?.Invoke(this, exit.Code, exit.Signal));
+    }
+
+    private async Task KillIfStillThereAsync(TimeSpan after)
+    {
+        if (await Task.WhenAny(Process.Exited, Task.Delay(after)).ConfigureAwait(false) != Process.Exited)
+            Process.Kill("SIGKILL");
+    }
+
+    private void Raise(Action raise)
+    {
+        try
+        {
+            raise();
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Unhandled exception in a {this} event handler: {e}");
+        }
+    }
+}
