@@ -94,7 +94,10 @@ static class Primary
     }
 }
 
-/// <summary>server.js: a little CPU work per request, then which process handled it.</summary>
+/// <summary>
+/// server.js: a little CPU work per request, then which process handled it. Messages from the primary:
+/// { usersCount } is kept and shown in responses, { ping } is answered with { pong, worker, pid }, anything else printed.
+/// </summary>
 static class Server
 {
     private static long? _usersCount;
@@ -111,6 +114,7 @@ static class Server
         ParentProcess.Message += message =>
         {
             if (message.TryGetProperty("usersCount", out var users)) _usersCount = users.GetInt64();
+            else if (message.TryGetProperty("ping", out var ping)) ParentProcess.Send(new { pong = ping, worker = Cluster.WorkerId, pid = Environment.ProcessId });
             else Console.WriteLine($"Message from primary: {message}");
         };
 

@@ -38,6 +38,12 @@ public static class ProcessTree
         return p is { State: not 'Z' } ? p : null;
     }
 
+    private static int Threads(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Threads:"));
+        return line is null ? 0 : int.Parse(line["Threads:".Length..].Trim());
+    }
+
     private static List<ProcessInfo> Snapshot()
     {
         var list = new List<ProcessInfo>();
@@ -56,7 +62,11 @@ public static class ProcessTree
             // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so split after the last ')'.
             var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
-            return new ProcessInfo(pid, int.Parse(rest[1]), rest[0][0], cmdline);
+            var state = rest[0][0];
+            // A process whose main thread has exited shows 'Z' while its other threads still run (a .NET
+            // process shutting down from another thread does): it is only gone when no thread is left.
+            if (state == 'Z' && Threads(pid) > 1) state = 'X';
+            return new ProcessInfo(pid, int.Parse(rest[1]), state, cmdline);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

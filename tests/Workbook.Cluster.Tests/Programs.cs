@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Workbook.LoadTesting;
+
+namespace Workbook.Cluster.Tests;
+
+/// <summary>The programs and helpers the cluster tests use.</summary>
+internal static class Programs
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>examples/Cluster: the notes' cluster.js + server.js.</summary>
+    public static string ClusterExample { get; } = Metadata("ClusterExample");
+
+    /// <summary>The process tests' dummy: "crash" exits at once with 3, "no-channel-code" runs and never listens.</summary>
+    public static string Dummy { get; } = Metadata("Dummy");
+
+    public static ClusterSettings Settings(int workers, SchedulingPolicy policy = SchedulingPolicy.RoundRobin, params string[] args) => new()
+    {
+        Exec = ClusterExample,
+        Args = ["--work", "0", .. args],
+        Workers = workers,
+        Port = 0,
+        SchedulingPolicy = policy,
+        WorkerOutput = TextWriter.Null,
+    };
+
+    /// <summary>N requests, each on a new connection; responses counted per X-Worker-Pid.</summary>
+    public static Task<LoadResult> RequestsAsync(Uri url, int count, int clients = 4) => LoadRunner.RunAsync(new LoadTest
+    {
+        Url = url,
+        Load = [Load.KeepConstant(clients, TimeSpan.FromSeconds(30))],
+        MaxRequests = count,
+        Connection = ConnectionMode.NewPerRequest,
+        AttributeBy = "X-Worker-Pid",
+    });
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Whether the port can be bound again; gives the process that still has it a moment to let go.</summary>
+    public static async Task<string?> PortStillTaken(int port, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return null;
+            }
+            catch (SocketException e) when (DateTime.UtcNow < deadline)
+            {
+                _ = e;
+                await Task.Delay(20);
+            }
+            catch (SocketException e)
+            {
+                return e.Message;
+            }
+        }
+    }
+
+    public static async Task<bool> GoneWithin(int pid, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (Workbook.Testing.ProcessTree.Find(pid) is not null)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(20);
+        }
+        return true;
+    }
+
+    private static string Metadata(string key) =>
+        typeof(Programs).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}
