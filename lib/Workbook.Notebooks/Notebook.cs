@@ -41,6 +41,9 @@ public static class Notebook
                $"{Environment.ProcessorCount} cores.";
     }
 
+    /// <summary>A logger that writes into the running cell, e.g. for a cluster's lifecycle: <c>Logger = Notebook.Logger("cluster")</c>.</summary>
+    public static Microsoft.Extensions.Logging.ILogger Logger(string category) => new CellLogger(category);
+
     /// <summary>The font plots are drawn with (DejaVu Sans, shipped next to this library).</summary>
     public const string PlotFont = "Workbook Sans";
 
