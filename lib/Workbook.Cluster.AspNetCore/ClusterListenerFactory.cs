@@ -98,7 +98,10 @@ internal sealed class StoppableListener(IConnectionListener inner, EndPoint? sho
 /// <summary>Round-robin: connections arrive as descriptors the primary sends over the hand-off socket (fd 4).</summary>
 internal sealed class HandOffListener : IStoppableListener
 {
-    private readonly Channel<Socket> _connections = Channel.CreateUnbounded<Socket>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: Kestrel's accept loop resumes on the receiving thread instead of one more hop
+    // through the thread pool, which a new connection per request pays on every request.
+    private readonly Channel<Socket> _connections = Channel.CreateUnbounded<Socket>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private readonly SocketConnectionContextFactory _contexts;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -146,7 +149,9 @@ internal sealed class HandOffListener : IStoppableListener
                 var received = FdPassing.Receive(Cluster.WorkerSocketFd);
                 if (received.Closed || received.Tag == HandOff.EndTag) return;
                 if (received.Fd < 0) continue;
-                _connections.Writer.TryWrite(new Socket(new SafeSocketHandle(received.Fd, ownsHandle: true)));
+                // As Kestrel's own listener does for every accepted socket: no Nagle delay on small responses.
+                var socket = new Socket(new SafeSocketHandle(received.Fd, ownsHandle: true)) { NoDelay = true };
+                _connections.Writer.TryWrite(socket);
             }
         }
         finally

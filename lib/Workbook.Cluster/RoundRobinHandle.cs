@@ -25,7 +25,10 @@ internal sealed class RoundRobinHandle : IDisposable
     {
         _listener = listener;
         _logger = logger;
-        _ = AcceptLoopAsync();
+        // A thread of its own: accepting and handing over without hopping between pool threads keeps the cost
+        // of a new connection low (it is paid on every request when clients do not keep connections alive).
+        var acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "cluster accept" };
+        acceptor.Start();
     }
 
     /// <summary>A worker now listens: it takes its turn from the next connection on.</summary>
@@ -51,18 +54,18 @@ internal sealed class RoundRobinHandle : IDisposable
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket connection;
             try
             {
-                connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                connection = _listener.Accept();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
-                if (e is SocketException se && !_stop.IsCancellationRequested)
+                if (e is SocketException se && !_stop.IsCancellationRequested && se.SocketErrorCode != SocketError.OperationAborted)
                 {
                     _logger?.LogWarning("accept failed: {Error}", se.Message);
                     continue;
@@ -108,6 +111,8 @@ internal sealed class HandOff : IDisposable
     private readonly int _socket;
     private readonly BlockingCollection<(Socket Connection, Action<HandOff, Socket> OnFailed)> _queue = new();
     private readonly string _name;
+    private readonly object _sendGate = new();
+    private bool _socketClosed; // under _sendGate
     private int _closed;
 
     private HandOff(int socket, string name)
@@ -132,6 +137,19 @@ internal sealed class HandOff : IDisposable
 
     public void Enqueue(Socket connection, Action<HandOff, Socket> onFailed)
     {
+        // Fast path: nothing queued, so send right here without waiting; the queue thread takes the rest.
+        if (_queue.Count == 0 && Volatile.Read(ref _closed) == 0)
+        {
+            lock (_sendGate)
+            {
+                if (!_socketClosed && Volatile.Read(ref _closed) == 0 && _queue.Count == 0 && FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), ConnectionTag, wait: false) == 0)
+                {
+                    Interlocked.Increment(ref HandedOver);
+                    connection.Dispose();
+                    return;
+                }
+            }
+        }
         try
         {
             _queue.Add((connection, onFailed));
@@ -162,7 +180,8 @@ internal sealed class HandOff : IDisposable
         bool failed = false;
         foreach (var (connection, onFailed) in _queue.GetConsumingEnumerable())
         {
-            var errno = FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), ConnectionTag);
+            int errno;
+            lock (_sendGate) errno = FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), ConnectionTag);
             if (errno == 0)
             {
                 Interlocked.Increment(ref HandedOver);
@@ -176,8 +195,12 @@ internal sealed class HandOff : IDisposable
             while (_queue.TryTake(out var rest)) rest.OnFailed(this, rest.Connection);
             break;
         }
-        if (!failed) FdPassing.Send(_socket, -1, EndTag);
-        FdPassing.close(_socket);
+        lock (_sendGate)
+        {
+            if (!failed) FdPassing.Send(_socket, -1, EndTag);
+            FdPassing.close(_socket);
+            _socketClosed = true;
+        }
     }
 
     public override string ToString() => $"hand-off to {_name}";

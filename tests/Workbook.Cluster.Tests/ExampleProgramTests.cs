@@ -52,7 +52,7 @@ public class ExampleProgramTests
 
             started.Primary.Kill("SIGTERM");
             Assert.Equal(new ChildExit(0, null), await started.Primary.Exited.WaitAsync(Programs.Timeout));
-            foreach (var worker in started.Workers) Assert.True(await Programs.GoneWithin(worker, TimeSpan.FromSeconds(2)));
+            foreach (var worker in started.Workers) Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(worker, TimeSpan.FromSeconds(2)));
             Assert.Null(await Programs.PortStillTaken(port, TimeSpan.FromSeconds(1)));
         }
         finally
@@ -72,7 +72,7 @@ public class ExampleProgramTests
         await started.Primary.Exited.WaitAsync(Programs.Timeout);
 
         foreach (var worker in started.Workers)
-            Assert.True(await Programs.GoneWithin(worker, TimeSpan.FromSeconds(1)), $"worker {worker} outlived its primary");
+            Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(worker, TimeSpan.FromSeconds(1)), $"worker {worker} outlived its primary");
         Assert.Null(await Programs.PortStillTaken(port, TimeSpan.Zero));
     }
 

@@ -55,9 +55,8 @@ internal static class Programs
                 listener.Start();
                 return null;
             }
-            catch (SocketException e) when (DateTime.UtcNow < deadline)
+            catch (SocketException) when (DateTime.UtcNow < deadline)
             {
-                _ = e;
                 await Task.Delay(20);
             }
             catch (SocketException e)
@@ -65,17 +64,6 @@ internal static class Programs
                 return e.Message;
             }
         }
-    }
-
-    public static async Task<bool> GoneWithin(int pid, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (Workbook.Testing.ProcessTree.Find(pid) is not null)
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(20);
-        }
-        return true;
     }
 
     private static string Metadata(string key) =>

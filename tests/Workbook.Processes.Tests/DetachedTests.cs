@@ -32,7 +32,7 @@ public class DetachedTests
         finally
         {
             System.Diagnostics.Process.GetProcessById(sleeper).Kill();
-            Assert.True(await Run.GoneWithin(sleeper, TimeSpan.FromSeconds(5)));
+            Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(sleeper, TimeSpan.FromSeconds(5)));
         }
     }
 
@@ -40,7 +40,7 @@ public class DetachedTests
     public async Task A_child_that_was_not_unrefd_is_ended_when_its_parent_exits()
     {
         var sleeper = await SleeperLeftBy("attached", "ref");
-        Assert.True(await Run.GoneWithin(sleeper, TimeSpan.FromSeconds(5)), "the sleeper outlived its parent");
+        Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(sleeper, TimeSpan.FromSeconds(5)), "the sleeper outlived its parent");
     }
 
     /// <summary>Runs a parent process that starts `sleep 30` and exits; returns the sleeper's pid.</summary>

@@ -177,7 +177,7 @@ public class ForkTests
         parent.Kill("SIGKILL");
         await parent.Exited.WaitAsync(Run.Timeout);
 
-        Assert.True(await Run.GoneWithin(grandchild, TimeSpan.FromSeconds(1)), "the forked child outlived its killed parent");
+        Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(grandchild, TimeSpan.FromSeconds(1)), "the forked child outlived its killed parent");
     }
 
     [Fact]

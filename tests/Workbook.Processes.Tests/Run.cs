@@ -10,17 +10,6 @@ internal static class Run
         .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
         .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "Dummy").Value!;
 
-    /// <summary>Waits until the process with this pid is gone; false if it is still there after <paramref name="within"/>.</summary>
-    public static async Task<bool> GoneWithin(int pid, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (Workbook.Testing.ProcessTree.Find(pid) is not null)
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(20);
-        }
-        return true;
-    }
 
     /// <summary>Reads both streams to the end and waits for 'close'.</summary>
     public static async Task<(string Stdout, string Stderr, ChildExit Exit)> ToEnd(ChildProcess child)

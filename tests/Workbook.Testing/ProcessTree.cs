@@ -27,6 +27,18 @@ public static class ProcessTree
         return found;
     }
 
+    /// <summary>Waits until the process is gone; false if it is still running after <paramref name="within"/>.</summary>
+    public static async Task<bool> GoneWithin(int pid, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (Find(pid) is not null)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(20);
+        }
+        return true;
+    }
+
     /// <summary>Ended children of <paramref name="parent"/> not yet collected (zombies, e.g. adopted orphans).</summary>
     public static IReadOnlyList<int> Zombies(int parent) =>
         Snapshot().Where(p => p.ParentPid == parent && p.State == 'Z').Select(p => p.Pid).ToList();

@@ -59,6 +59,16 @@ public static partial class ExternalTools
             r.GetProperty("failed").GetInt64());
     }
 
+    /// <summary>Our runner at a fixed rate (open model, keep-alive): for measuring the server at a load it can carry.</summary>
+    public static async Task<Measurement> OursAtRateAsync(Uri url, int rate, TimeSpan duration)
+    {
+        List<string> args = [ExamplePaths.Dll("Workbook.Load"), url.ToString(), "-r", rate.ToString(), "-d", duration.TotalSeconds.ToString("0"), "--json"];
+        var output = (await ChildProcess.ExecFileAsync("dotnet", args, Limits(duration))).Stdout;
+        var r = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        return new Measurement("ours", r.GetProperty("ok").GetInt64() / duration.TotalSeconds, r.GetProperty("p50Ms").GetDouble(),
+            r.GetProperty("p99Ms").GetDouble(), r.GetProperty("failed").GetInt64());
+    }
+
     private static ExecOptions Limits(TimeSpan duration) => new() { Timeout = duration + TimeSpan.FromSeconds(30), MaxBuffer = 4 * 1024 * 1024 };
 
     private static double WrkLatency(string output, string percentile)

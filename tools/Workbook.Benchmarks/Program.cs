@@ -1,19 +1,10 @@
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
+// Benchmarks, each a measurement side by side in one run; results in data/benchmarks.
+//   Workbook.Benchmarks load-runner [--seconds 5] [--connections 50] [--rounds 3] [--out data/benchmarks]
+//   Workbook.Benchmarks cluster [--seconds 5] [--rounds 2] [--out data/benchmarks]
 using Workbook.Benchmarks;
-using Workbook.Processes;
 
-// Benchmarks. Usage: Workbook.Benchmarks load-runner [--seconds 5] [--connections 50] [--rounds 3] [--out data/benchmarks]
-// load-runner: the same server measured by wrk, ab and our runner (tools/Workbook.Load), interleaved, in one run; targets:
-//   throughput within ±15% of wrk's when the server is the bottleneck; at least 0.7x wrk's rate against a trivial
-//   endpoint (the generator's own speed); p50 and p99 within ±20% of wrk's.
-if (args.FirstOrDefault() != "load-runner")
-{
-    Console.Error.WriteLine("Usage: Workbook.Benchmarks load-runner [--seconds 5] [--connections 50] [--rounds 3] [--out data/benchmarks]");
-    return 2;
-}
-int seconds = 5, connections = 50, rounds = 3;
+var command = args.FirstOrDefault();
+int? seconds = null, connections = null, rounds = null;
 string outDir = Path.Combine("data", "benchmarks");
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
@@ -27,85 +18,15 @@ for (int i = 1; i + 1 < args.Length; i += 2)
     }
 }
 
-ExternalTools.RequireInstalled();
-var duration = TimeSpan.FromSeconds(seconds);
-
-// The server: ComputeServer on Kestrel's pool; /compute spends about 1 ms of CPU, / nothing.
-await using var server = ChildProcess.Fork(ExamplePaths.Dll("ComputeServer"),
-    ["--port", "0", "--loop", "pool", "--compute", "inline", "--iterations", "3000000"], new ForkOptions { Stdio = StdioMode.Ignore });
-var url = new Uri((await server.NextMessageAsync()).GetProperty("url").GetString()!);
-Console.WriteLine($"server {server.Pid} at {url}; {connections} connections, {seconds} s per run, {rounds} rounds, tools interleaved");
-await ExternalTools.WrkAsync(new Uri(url, "/compute"), connections, TimeSpan.FromSeconds(3), newConnection: false); // warm-up (JIT)
-
-var scenarios = new[]
+return command switch
 {
-    (Name: "trivial endpoint, keep-alive (generator-bound)", Path: "/", NewConnection: false),
-    (Name: "1 ms of CPU per request, keep-alive (server-bound)", Path: "/compute", NewConnection: false),
-    (Name: "trivial endpoint, new connection per request", Path: "/", NewConnection: true),
+    "load-runner" => await LoadRunnerBenchmark.RunAsync(seconds ?? 5, connections ?? 50, rounds ?? 3, outDir),
+    "cluster" => await ClusterBenchmark.RunAsync(seconds ?? 5, rounds ?? 2, outDir),
+    _ => Usage(),
 };
-var results = new List<object>();
-var report = new StringBuilder();
-report.AppendLine($"Load runner vs wrk and ab — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
-report.AppendLine($"{connections} connections, {seconds} s per run, median of {rounds} interleaved rounds; server: examples/ComputeServer (Kestrel, thread pool) on the same machine.");
-report.AppendLine("\"ours\" is tools/Workbook.Load (socket completions inline on the epoll threads, its default); \"ours, pool completions\" the same with .NET's default, as in a notebook.");
-report.AppendLine();
-report.AppendLine("| scenario | tool | req/s | p50 ms | p99 ms | failed | req/s vs wrk | p50 vs wrk | p99 vs wrk |");
-report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
 
-foreach (var scenario in scenarios)
+static int Usage()
 {
-    var target = new Uri(url, scenario.Path);
-    var runs = new List<Measurement>();
-    for (int round = 0; round < rounds; round++)
-    {
-        // Rotate the order every round so no tool always runs on a warmer (or more tired) server.
-        var order = new List<Func<Task<Measurement>>>
-        {
-            () => ExternalTools.WrkAsync(target, connections, duration, scenario.NewConnection),
-            () => ExternalTools.AbAsync(target, connections, duration, scenario.NewConnection),
-            () => ExternalTools.OursAsync(target, connections, duration, scenario.NewConnection, inlineCompletions: true),
-            () => ExternalTools.OursAsync(target, connections, duration, scenario.NewConnection, inlineCompletions: false),
-        };
-        for (int k = 0; k < order.Count; k++)
-        {
-            var m = await order[(k + round) % order.Count]();
-            runs.Add(m);
-            Console.WriteLine($"  {scenario.Name}, round {round + 1}: {m.Tool,-4} {m.RequestsPerSecond,9:N0} req/s  p50 {m.P50Ms,7:0.00} ms  p99 {m.P99Ms,7:0.00} ms  failed {m.Failed}");
-        }
-    }
-    var medians = runs.GroupBy(r => r.Tool).ToDictionary(g => g.Key, g => new Measurement(g.Key,
-        Median(g.Select(x => x.RequestsPerSecond)), Median(g.Select(x => x.P50Ms)), Median(g.Select(x => x.P99Ms)), g.Sum(x => x.Failed)));
-    var wrk = medians["wrk"];
-    foreach (var tool in new[] { "wrk", "ab", "ours", "ours, pool completions" })
-    {
-        var m = medians[tool];
-        report.AppendLine($"| {scenario.Name} | {tool} | {m.RequestsPerSecond:N0} | {m.P50Ms:0.00} | {m.P99Ms:0.00} | {m.Failed} | " +
-                          $"{m.RequestsPerSecond / wrk.RequestsPerSecond:0.00}× | {m.P50Ms / wrk.P50Ms:0.00}× | {m.P99Ms / wrk.P99Ms:0.00}× |");
-    }
-    results.Add(new { scenario.Name, scenario.Path, scenario.NewConnection, Runs = runs, Medians = medians.Values });
-}
-
-Directory.CreateDirectory(outDir);
-var json = JsonSerializer.Serialize(new
-{
-    Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
-    Cores = Environment.ProcessorCount,
-    Runtime = RuntimeInformation.FrameworkDescription,
-    Os = RuntimeInformation.OSDescription,
-    Connections = connections,
-    Seconds = seconds,
-    Rounds = rounds,
-    Scenarios = results,
-}, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
-File.WriteAllText(Path.Combine(outDir, "load-runner.json"), json + "\n");
-File.WriteAllText(Path.Combine(outDir, "load-runner.md"), report.ToString());
-Console.WriteLine();
-Console.WriteLine(report);
-Console.WriteLine($"written to {Path.GetFullPath(outDir)}");
-return 0;
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    Console.Error.WriteLine("Usage: Workbook.Benchmarks load-runner|cluster [--seconds N] [--connections N] [--rounds N] [--out DIR]");
+    return 2;
 }

@@ -12,6 +12,8 @@ internal static unsafe partial class FdPassing
     private const int SCM_RIGHTS = 1;
     private const int MSG_CMSG_CLOEXEC = 0x40000000;
     private const int MSG_NOSIGNAL = 0x4000;
+    private const int MSG_DONTWAIT = 0x40;
+    public const int EAGAIN = 11;
     private const int EINTR = 4;
 
     public const int AF_UNIX = 1;
@@ -65,7 +67,7 @@ internal static unsafe partial class FdPassing
     /// Sends <paramref name="fd"/> with a one-byte tag, or just the tag when <paramref name="fd"/> is -1; blocks
     /// while the receiver's queue is full. Returns 0, or the errno (e.g. EPIPE when the receiver is gone).
     /// </summary>
-    public static int Send(int socket, int fd, byte tag)
+    public static int Send(int socket, int fd, byte tag, bool wait = true)
     {
         var control = new FdControl { Length = 20, Level = SOL_SOCKET, Type = SCM_RIGHTS, Fd = fd };
         var iov = new IoVec { Base = &tag, Length = 1 };
@@ -75,7 +77,7 @@ internal static unsafe partial class FdPassing
             message.Control = &control;
             message.ControlLength = (nuint)sizeof(FdControl);
         }
-        while (sendmsg(socket, &message, MSG_NOSIGNAL) < 0)
+        while (sendmsg(socket, &message, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT)) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno != EINTR) return errno;

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Workbook.Cluster;
+using Workbook.Processes;
+
+namespace Workbook.Benchmarks;
+
+/// <summary>
+/// The cluster against one plain Kestrel process and against Node's own cluster, same machine, same client, same
+/// connection counts, interleaved. Targets: hello-world keep-alive, each policy ÷ one process ≥ 0.95; new connection
+/// per request, round-robin ÷ reuse-port ≥ 0.9 and round-robin ÷ one process ≥ 0.9; the notes' 1e7 loop, ours ÷
+/// Node's ≥ 1.0; server CPU time per request, ours ÷ Node's ≤ 0.5. Also: worker start time and memory.
+/// </summary>
+public static class ClusterBenchmark
+{
+    private static readonly string NodeDir = Path.Combine(AppContext.BaseDirectory, "node");
+
+    public static async Task<int> RunAsync(int seconds, int rounds, string outDir)
+    {
+        ExternalTools.RequireInstalled();
+        var node = await NodeVersionAsync();
+        var duration = TimeSpan.FromSeconds(seconds);
+        var results = new Dictionary<string, object>();
+        var report = new StringBuilder();
+        report.AppendLine($"Cluster benchmark — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, " +
+                          $"{RuntimeInformation.OSDescription}, Node {node ?? "not installed"}");
+        report.AppendLine($"Median of {rounds} interleaved rounds; every server on 127.0.0.1 of this machine, sharing its cores with the client.");
+        report.AppendLine();
+
+        // 1. Hello-world, keep-alive (wrk -c50): how much the cluster's plumbing costs, and CPU per request.
+        var helloServers = new List<ServerKind>
+        {
+            ServerKind.Single(0), ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.Ours(SchedulingPolicy.ReusePort, 0), ServerKind.Ours(SchedulingPolicy.Shared, 0),
+        };
+        if (node is not null) helloServers.AddRange([ServerKind.NodeSingle(0), ServerKind.NodeCluster(0)]);
+        var hello = await MeasureAsync(helloServers, rounds, duration, (url, t) => ExternalTools.WrkAsync(url, 50, t, newConnection: false));
+        Table(report, "Hello-world, keep-alive (wrk -t2 -c50)", hello, baseline: "one Kestrel process", cpu: false);
+        results["helloKeepAlive"] = hello;
+
+        // 1b. Server CPU per request at a rate every server carries (10,000 req/s, keep-alive): at saturation the
+        // server simply takes whatever CPU the client leaves it, which says little about its own cost.
+        var cpuServers = new List<ServerKind> { ServerKind.Single(0), ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) };
+        if (node is not null) cpuServers.AddRange([ServerKind.NodeSingle(0), ServerKind.NodeCluster(0)]);
+        var cpu = await MeasureAsync(cpuServers, rounds, duration, (url, t) => ExternalTools.OursAtRateAsync(url, 10_000, t));
+        Table(report, "Hello-world at a fixed 10,000 req/s, keep-alive (our runner, open model): server CPU per request", cpu,
+            baseline: node is null ? "one Kestrel process" : "Node, one process", cpu: true);
+        results["cpuAtFixedRate"] = cpu;
+
+        // 2. Hello-world, a new connection per request (ab -c64): the round-robin primary accepts every connection.
+        var newConnServers = new List<ServerKind> { ServerKind.Single(0), ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.Ours(SchedulingPolicy.ReusePort, 0) };
+        if (node is not null) newConnServers.AddRange([ServerKind.NodeSingle(0), ServerKind.NodeCluster(0)]);
+        var newConn = await MeasureAsync(newConnServers, rounds, duration, (url, t) => ExternalTools.AbAsync(url, 64, t, newConnection: true));
+        Table(report, "Hello-world, new connection per request (ab -c64)", newConn, baseline: "one Kestrel process", cpu: false);
+        results["helloNewConnection"] = newConn;
+
+        // 3. The notes' server: a 1e7 loop per request, ab -c200 without keep-alive, 10 s.
+        var notesServers = new List<ServerKind> { ServerKind.Single(10_000_000), ServerKind.Ours(SchedulingPolicy.RoundRobin, 10_000_000) };
+        if (node is not null) notesServers.AddRange([ServerKind.NodeSingle(10_000_000), ServerKind.NodeCluster(10_000_000)]);
+        var notes = await MeasureAsync(notesServers, rounds, TimeSpan.FromSeconds(10), (url, t) => ExternalTools.AbAsync(url, 200, t, newConnection: true));
+        Table(report, "The notes' server: 1e7 loop per request (ab -c200 -t10)", notes, baseline: node is null ? "one Kestrel process" : "Node, one process", cpu: false);
+        results["notesLoop"] = notes;
+
+        // 4. Starting a worker, and memory.
+        var start = await WorkerStartAsync(10);
+        var memory = await MemoryAsync(node is not null);
+        report.AppendLine("### Starting workers, and memory");
+        report.AppendLine();
+        report.AppendLine($"- fork → listening, one worker at a time, median of {start.Count}: {Stats.Median(start):0} ms (min {start.Min():0}, max {start.Max():0})");
+        foreach (var (what, kb) in memory) report.AppendLine($"- {what}: {kb / 1024.0:0.0} MiB resident");
+        report.AppendLine();
+        results["workerStartMs"] = start;
+        results["memoryKb"] = memory;
+
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "cluster.md"), report.ToString());
+        File.WriteAllText(Path.Combine(outDir, "cluster.json"), JsonSerializer.Serialize(new
+        {
+            Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            Cores = Environment.ProcessorCount,
+            Runtime = RuntimeInformation.FrameworkDescription,
+            Node = node,
+            Rounds = rounds,
+            Results = results,
+        }, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true }) + "\n");
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"written to {Path.GetFullPath(outDir)}");
+        return 0;
+    }
+
+    /// <summary>One server setup under test.</summary>
+    public sealed record ServerKind(string Name, string File, Func<int, string[]> Args, int Processes)
+    {
+        public static ServerKind Single(long work) => new("one Kestrel process", "dotnet",
+            port => [ExamplePaths.Dll("Cluster"), "--no-cluster", "--port", port.ToString(), "--work", work.ToString()], 1);
+
+        public static ServerKind Ours(SchedulingPolicy policy, long work) => new($"cluster of 2, {Flag(policy)}", "dotnet",
+            port => [ExamplePaths.Dll("Cluster"), "--workers", "2", "--policy", Flag(policy), "--port", port.ToString(), "--work", work.ToString()], 2);
+
+        private static string Flag(SchedulingPolicy policy) => policy switch
+        {
+            SchedulingPolicy.RoundRobin => "round-robin",
+            SchedulingPolicy.ReusePort => "reuse-port",
+            _ => "shared",
+        };
+
+        public static ServerKind NodeSingle(long work) => new("Node, one process", "node",
+            port => [Path.Combine(NodeDir, "server.js"), port.ToString(), work.ToString()], 1);
+
+        public static ServerKind NodeCluster(long work) => new("Node cluster of 2", "node",
+            port => [Path.Combine(NodeDir, "cluster.js"), port.ToString(), work.ToString(), "2"], 2);
+    }
+
+    public sealed record Run(string Server, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double CpuMsPerRequest);
+
+    private static async Task<List<Run>> MeasureAsync(List<ServerKind> servers, int rounds, TimeSpan runFor, Func<Uri, TimeSpan, Task<Measurement>> client)
+    {
+        var runs = new List<Run>();
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int k = 0; k < servers.Count; k++)
+            {
+                var kind = servers[(k + round) % servers.Count]; // rotate the order every round
+                await using var server = await RunningServer.StartAsync(kind);
+                await client(server.Url, TimeSpan.FromSeconds(2)); // warm-up: JIT and connection pools, not measured
+                var before = server.CpuTicks();
+                var m = await client(server.Url, runFor);
+                var ticks = server.CpuTicks() - before; // 1 tick = 10 ms
+                var requests = m.RequestsPerSecond * runFor.TotalSeconds;
+                var run = new Run(kind.Name, m.RequestsPerSecond, m.P50Ms, m.P99Ms, m.Failed, requests > 0 ? ticks * 10.0 / requests : 0);
+                runs.Add(run);
+                Console.WriteLine($"  round {round + 1}: {run.Server,-32} {run.RequestsPerSecond,9:N0} req/s  p50 {run.P50Ms,7:0.00} ms  p99 {run.P99Ms,8:0.00} ms  " +
+                                  $"failed {run.Failed}  CPU {run.CpuMsPerRequest * 1000:0.0} µs/request");
+            }
+        }
+        return runs;
+    }
+
+    private static void Table(StringBuilder report, string title, List<Run> runs, string baseline, bool cpu)
+    {
+        var medians = runs.GroupBy(r => r.Server).Select(g => new Run(g.Key, Stats.Median(g.Select(r => r.RequestsPerSecond)),
+            Stats.Median(g.Select(r => r.P50Ms)), Stats.Median(g.Select(r => r.P99Ms)), g.Sum(r => r.Failed), Stats.Median(g.Select(r => r.CpuMsPerRequest)))).ToList();
+        var basis = medians.First(m => m.Server == baseline);
+        report.AppendLine($"### {title}");
+        report.AppendLine();
+        report.AppendLine($"| server | req/s | vs {baseline} | p50 ms | p99 ms | failed |" + (cpu ? " server CPU µs/request |" : ""));
+        report.AppendLine("|---|---:|---:|---:|---:|---:|" + (cpu ? "---:|" : ""));
+        foreach (var m in medians)
+            report.AppendLine($"| {m.Server} | {m.RequestsPerSecond:N0} | {m.RequestsPerSecond / basis.RequestsPerSecond:0.00}× | {m.P50Ms:0.00} | {m.P99Ms:0.00} | {m.Failed} |" +
+                              (cpu ? $" {m.CpuMsPerRequest * 1000:0.0} |" : ""));
+        report.AppendLine();
+    }
+
+    private static async Task<List<double>> WorkerStartAsync(int count)
+    {
+        await using var primary = new ClusterPrimary(new ClusterSettings
+        {
+            Exec = ExamplePaths.Dll("Cluster"), Args = ["--work", "0"], Workers = 0, Port = 0, WorkerOutput = TextWriter.Null,
+        });
+        var times = new List<double>();
+        for (int i = 0; i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var listening = new TaskCompletionSource();
+            void OnListening(Worker w, int _) => listening.TrySetResult();
+            primary.Listening += OnListening;
+            var worker = primary.Fork();
+            await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            primary.Listening -= OnListening;
+            worker.Disconnect();
+            await worker.Exited;
+        }
+        return times;
+    }
+
+    private static async Task<List<(string, long)>> MemoryAsync(bool node)
+    {
+        var memory = new List<(string, long)>();
+        foreach (var kind in node ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.NodeCluster(0)] : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) })
+        {
+            await using var server = await RunningServer.StartAsync(kind);
+            await ExternalTools.WrkAsync(server.Url, 20, TimeSpan.FromSeconds(2), newConnection: false); // serve a little first
+            await Task.Delay(500);
+            memory.Add(($"{kind.Name}: the primary", Rss(server.Pid)));
+            foreach (var (worker, i) in server.Workers.Select((w, i) => (w, i))) memory.Add(($"{kind.Name}: worker {i + 1}", Rss(worker)));
+        }
+        return memory;
+    }
+
+    private static long Rss(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
+    private static async Task<string?> NodeVersionAsync()
+    {
+        try
+        {
+            return (await ChildProcess.ExecFileAsync("node", ["--version"])).Stdout.Trim();
+        }
+        catch (SpawnException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A server under test, started as its own process tree; stopped with SIGTERM, then killed.</summary>
+    private sealed class RunningServer : IAsyncDisposable
+    {
+        private readonly ChildProcess _process;
+
+        private RunningServer(ChildProcess process, Uri url, List<int> workers)
+        {
+            _process = process;
+            Url = url;
+            Workers = workers;
+        }
+
+        public Uri Url { get; }
+        public int Pid => _process.Pid!.Value;
+
+        /// <summary>The processes that serve: the workers, or the single process itself.</summary>
+        public List<int> Workers { get; }
+
+        public static async Task<RunningServer> StartAsync(ServerKind kind)
+        {
+            var port = FreePort();
+            var process = ChildProcess.Spawn(kind.File, kind.Args(port));
+            var started = new List<int>();
+            var ready = new TaskCompletionSource();
+            var output = new StringBuilder();
+            process.Stdout!.Data += text =>
+            {
+                lock (output)
+                {
+                    output.Append(text);
+                    started = Regex.Matches(output.ToString(), @"Started process (\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+                    if (started.Count >= kind.Processes) ready.TrySetResult();
+                }
+            };
+            if (await Task.WhenAny(ready.Task, process.Exited, Task.Delay(TimeSpan.FromSeconds(30))) != ready.Task)
+            {
+                await process.DisposeAsync();
+                throw new InvalidOperationException($"{kind.Name} did not start: {output}");
+            }
+            lock (output) return new RunningServer(process, new Uri($"http://127.0.0.1:{port}/"), started);
+        }
+
+        /// <summary>User and system CPU time of the whole tree, in clock ticks (1/100 s).</summary>
+        public long CpuTicks() => new[] { Pid }.Concat(Workers).Distinct().Sum(CpuTicksOf);
+
+        private static long CpuTicksOf(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _process.Kill("SIGTERM");
+            if (await Task.WhenAny(_process.Exited, Task.Delay(TimeSpan.FromSeconds(15))) != _process.Exited) _process.Kill("SIGKILL");
+            await _process.DisposeAsync();
+            foreach (var worker in Workers.Where(w => Directory.Exists($"/proc/{w}")))
+                try { Process.GetProcessById(worker).Kill(); } catch (ArgumentException) { }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}
