@@ -1,13 +1,12 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using Workbook.Cluster;
 using Workbook.Cluster.AspNetCore;
 using Workbook.Processes;
 
-// The notes' cluster.js + server.js. Usage:
-//   Cluster [--port N] [--workers N|max] [--policy round-robin|reuse-port|shared] [--work N] [--users-every SECONDS] [--no-cluster]
+// The notes' cluster.js + server.js. Usage (Options.Usage below):
 // Started normally it is the primary: it forks the workers, which run this same program (Cluster.IsWorker).
 // --no-cluster runs the server alone in this process (the notes' `node server.js`).
+// SIGUSR2 to the primary: rolling restart. SIGTERM / SIGINT: graceful stop.
 var options = Options.Parse(args);
 if (options is null) return 2;
 if (Cluster.IsPrimary && !options.NoCluster) return await Primary.RunAsync(options, args);
@@ -15,6 +14,23 @@ return await Server.RunAsync(options);
 
 sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work, int UsersEverySeconds, bool NoCluster)
 {
+    public const string Usage = "[--port N] [--workers N|max] [--policy round-robin|reuse-port|shared] [--work N] " +
+        "[--users-every SECONDS] [--no-cluster] [--crash-after-max MS] [--crash-abruptly] [--no-restart] " +
+        "[--hand-off-limit N|none] [--require-file PATH]";
+
+    /// <summary>Each worker exits with code 1 at a random moment in [0, MS) after it listens (the notes' availability demo).</summary>
+    public int CrashAfterMaxMs { get; init; }
+
+    /// <summary>The crash happens mid-request (a real crash) instead of between requests (as Node's timer does).</summary>
+    public bool CrashAbruptly { get; init; }
+
+    public bool NoRestart { get; init; }
+
+    public int? HandOffLimit { get; init; } = new ClusterSettings().HandOffLimit;
+
+    /// <summary>A worker exits with code 1 at start-up when this file is missing: a dependency that went away.</summary>
+    public string? RequireFile { get; init; }
+
     public static Options? Parse(string[] args)
     {
         var o = new Options(8080, Environment.ProcessorCount, SchedulingPolicy.RoundRobin, 10_000_000, 0, false);
@@ -32,9 +48,14 @@ sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work,
                 case "--work" when long.TryParse(value, out var w) && w >= 0: o = o with { Work = w }; i++; break;
                 case "--users-every" when int.TryParse(value, out var s) && s >= 0: o = o with { UsersEverySeconds = s }; i++; break;
                 case "--no-cluster": o = o with { NoCluster = true }; break;
+                case "--crash-after-max" when int.TryParse(value, out var ms) && ms > 0: o = o with { CrashAfterMaxMs = ms }; i++; break;
+                case "--crash-abruptly": o = o with { CrashAbruptly = true }; break;
+                case "--no-restart": o = o with { NoRestart = true }; break;
+                case "--hand-off-limit" when value == "none": o = o with { HandOffLimit = null }; i++; break;
+                case "--hand-off-limit" when int.TryParse(value, out var k) && k > 0: o = o with { HandOffLimit = k }; i++; break;
+                case "--require-file" when !string.IsNullOrEmpty(value): o = o with { RequireFile = value }; i++; break;
                 default:
-                    Console.Error.WriteLine($"Cluster: bad argument '{args[i]}'. Usage: [--port N] [--workers N|max] " +
-                        "[--policy round-robin|reuse-port|shared] [--work N] [--users-every SECONDS] [--no-cluster]");
+                    Console.Error.WriteLine($"Cluster: bad argument '{args[i]}'. Usage: {Usage}");
                     return null;
             }
         }
@@ -42,7 +63,10 @@ sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work,
     }
 }
 
-/// <summary>cluster.js: fork one worker per core (or --workers), report each as it starts listening, stop on SIGTERM/SIGINT.</summary>
+/// <summary>
+/// cluster.js: fork one worker per core (or --workers), report each as it starts listening, replace crashed
+/// workers (unless --no-restart), rolling restart on SIGUSR2, stop on SIGTERM/SIGINT.
+/// </summary>
 static class Primary
 {
     public static async Task<int> RunAsync(Options options, string[] args)
@@ -54,13 +78,14 @@ static class Primary
             Workers = options.Workers,
             Port = options.Port,
             SchedulingPolicy = options.Policy,
+            HandOffLimit = options.HandOffLimit,
+            Restart = options.NoRestart ? RestartPolicy.Never : new RestartPolicy(),
         });
         primary.Listening += (worker, _) => Console.WriteLine($"Started process {worker.Pid}");
-
-        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Kept in locals for the whole run: a registration that is collected stops handling its signal.
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("SIGTERM"); });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("SIGINT"); });
+        primary.Restarting += (worker, _) => Console.WriteLine($"Worker {worker.Id} crashed. Starting a new worker...");
+        primary.GaveUp += (worker, tries) => Console.WriteLine($"Worker {worker.Id} keeps crashing at start-up: no more restarts after {tries}.");
+        primary.Replaced += step => step.Old.Exited.ContinueWith(_ => Console.WriteLine($"Exited process {step.Old.Pid}"));
+        using var signals = primary.HandleSignals();
 
         try
         {
@@ -76,7 +101,7 @@ static class Primary
         if (ParentProcess.IsConnected) ParentProcess.Send(new { url = primary.Url.ToString(), pid = Environment.ProcessId });
 
         using var users = options.UsersEverySeconds > 0 ? UsersBroadcast(primary, TimeSpan.FromSeconds(options.UsersEverySeconds)) : null;
-        var signal = await stop.Task;
+        var signal = await primary.ShutdownRequested;
         Console.WriteLine($"{signal}: stopping the workers");
         await primary.DisposeAsync();
         return 0;
@@ -105,6 +130,11 @@ static class Server
 
     public static async Task<int> RunAsync(Options options)
     {
+        if (options.RequireFile is { } required && !File.Exists(required))
+        {
+            Console.Error.WriteLine($"Cluster: {required} is missing; this server cannot start.");
+            return 1;
+        }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseClusterWorker();
@@ -140,6 +170,16 @@ static class Server
         {
             Console.Error.WriteLine($"Cluster: cannot listen on port {options.Port}: {e.Message}");
             return 1;
+        }
+        if (app.Services.GetService<ClusterWorker>() is { } worker && options.CrashAfterMaxMs > 0)
+        {
+            // The notes' server.js: setTimeout(() => process.exit(1), Math.random() * 10000).
+            var after = TimeSpan.FromMilliseconds(Random.Shared.Next(options.CrashAfterMaxMs));
+            _ = Task.Delay(after).ContinueWith(_ =>
+            {
+                if (options.CrashAbruptly) worker.ExitNow(1);
+                else _ = worker.ExitBetweenRequestsAsync(1);
+            });
         }
         if (!Cluster.IsWorker)
         {

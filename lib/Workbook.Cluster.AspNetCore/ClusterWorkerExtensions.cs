@@ -28,6 +28,8 @@ public static class ClusterWorkerExtensions
             services.AddSingleton(settings);
             services.AddSingleton<WorkerState>();
             services.AddSingleton<ClusterListenerFactory>();
+            services.AddSingleton(sp => new ClusterWorker(settings, sp.GetRequiredService<WorkerState>(),
+                sp.GetRequiredService<ClusterListenerFactory>(), sp.GetRequiredService<ILogger<ClusterWorker>>()));
             services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<ClusterListenerFactory>());
             services.AddSingleton<IStartupFilter, CloseWhileDrainingFilter>();
             services.AddHostedService<WorkerLifecycle>();
@@ -38,14 +40,14 @@ public static class ClusterWorkerExtensions
             var state = options.ApplicationServices.GetRequiredService<WorkerState>();
             options.Listen(settings.Address, settings.Port, listen => listen.Use(next => async connection =>
             {
-                state.Opened();
+                var tracked = state.Opened(connection);
                 try
                 {
                     await next(connection);
                 }
                 finally
                 {
-                    state.Closed();
+                    state.Closed(tracked);
                 }
             }));
         });
@@ -55,16 +57,25 @@ public static class ClusterWorkerExtensions
     }
 }
 
-/// <summary>While draining, every response says <c>Connection: close</c>: keep-alive clients finish and reconnect elsewhere.</summary>
+/// <summary>
+/// Counts requests in progress per connection (until the response is sent completely), and while draining makes
+/// every response say <c>Connection: close</c>: keep-alive clients finish and reconnect elsewhere.
+/// </summary>
 internal sealed class CloseWhileDrainingFilter(WorkerState state) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         app.Use((context, nextMiddleware) =>
         {
+            var tracked = state.RequestStarted(context.Connection.Id);
             context.Response.OnStarting(() =>
             {
                 if (state.Draining) context.Response.Headers.Connection = "close";
+                return Task.CompletedTask;
+            });
+            context.Response.OnCompleted(() =>
+            {
+                state.RequestCompleted(tracked);
                 return Task.CompletedTask;
             });
             return nextMiddleware(context);
@@ -95,14 +106,26 @@ internal sealed class WorkerLifecycle(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// A keep-alive connection with no request for this long is closed by the drain; one in use gets
+    /// <c>Connection: close</c> on its next response instead. Closing a connection whose client is just sending
+    /// is the race a drain avoids, so only connections quiet for a while are closed.
+    /// </summary>
+    internal static readonly TimeSpan IdleBeforeClose = TimeSpan.FromSeconds(1);
+
     private async Task DrainAsync()
     {
         if (Interlocked.Exchange(ref _draining, 1) != 0) return;
         state.StartDraining();
         logger.LogInformation("worker {Id} draining ({Open} connections open)", settings.Id, state.OpenConnections);
-        var deadline = Task.Delay(settings.DrainTimeout);
+        // The primary kills this worker after its DisconnectTimeout; this deadline only matters when it cannot.
+        var deadline = Task.Delay(settings.DrainTimeout + TimeSpan.FromSeconds(1));
         await Task.WhenAny(listeners.StopAcceptingAsync(), deadline);
-        await Task.WhenAny(state.WhenIdle, deadline);
+        while (!deadline.IsCompleted && state.OpenConnections > 0)
+        {
+            foreach (var quiet in state.IdleConnections(IdleBeforeClose)) quiet.RequestClose();
+            await Task.WhenAny(state.WhenIdle, deadline, Task.Delay(100));
+        }
         logger.LogInformation("worker {Id} drained ({Open} connections still open); stopping", settings.Id, state.OpenConnections);
         lifetime.StopApplication();
     }

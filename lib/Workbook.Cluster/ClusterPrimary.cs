@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Workbook.Processes;
@@ -10,14 +12,25 @@ namespace Workbook.Cluster;
 /// <summary>
 /// A cluster's primary (Node's <c>cluster</c> in the primary process), as an object: a notebook can start one,
 /// measure it, dispose it and start another. It forks workers that share one port under a
-/// <see cref="SchedulingPolicy"/>, passes messages, and stops them gracefully.
+/// <see cref="SchedulingPolicy"/>, passes messages, replaces workers that crash (<see cref="RestartPolicy"/>),
+/// replaces all of them without dropping a request (<see cref="RollingRestartAsync"/>), and stops them gracefully.
 /// </summary>
 public sealed class ClusterPrimary : IAsyncDisposable
 {
+    private const int SIGUSR2 = 12; // x64 and arm64 Linux
+
     private readonly ConcurrentDictionary<int, Worker> _workers = new();
-    private readonly ConcurrentDictionary<Worker, HandOff> _handOffs = new();
+    private readonly ConcurrentDictionary<Worker, HandOff> _handOffs = new(); // workers that get new connections
+    private readonly ConcurrentDictionary<Worker, HandOff> _heldBy = new(); // every live worker's hand-off, until its exit
+    private readonly List<Slot> _slots = [];
     private readonly ILogger? _logger;
     private readonly TextWriter? _workerOutput;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<string> _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly object _rollGate = new();
+    private Task<RollingRestartResult>? _rolling;
+    private int _coalesced;
     private Socket? _listener;
     private RoundRobinHandle? _roundRobin;
     private int _nextId;
@@ -79,19 +92,91 @@ public sealed class ClusterPrimary : IAsyncDisposable
     /// <summary>Node's <c>'exit'</c>: a worker ended (see <see cref="Worker.ExitedAfterDisconnect"/> for planned or not).</summary>
     public event WorkerExitHandler? Exit;
 
+    /// <summary>A worker crashed and will be replaced after the delay given (zero unless it crashed soon after its start).</summary>
+    public event Action<Worker, TimeSpan>? Restarting;
+
+    /// <summary>
+    /// A worker crashed too often soon after its start (<see cref="RestartPolicy.MaxUnstableRestarts"/>): its
+    /// place stays empty. Given: the last worker, and how many restarts were tried in a row.
+    /// </summary>
+    public event Action<Worker, int>? GaveUp;
+
+    /// <summary>A rolling restart replaced a worker: the new one listens, the old one is stopping.</summary>
+    public event Action<WorkerReplacement>? Replaced;
+
+    /// <summary>Completes with "SIGTERM" or "SIGINT" when one arrives, once <see cref="HandleSignals"/> was called.</summary>
+    public Task<string> ShutdownRequested => _shutdownRequested.Task;
+
     /// <summary>Opens the port and forks the configured number of workers; returns when all listen.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         OpenPort();
         var forked = Enumerable.Range(0, Settings.Workers).Select(_ => Fork()).ToList();
-        await Task.WhenAll(forked.Select(w => WaitListeningAsync(w, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(forked.Select(w => WaitStartedAsync(w, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Node's <c>cluster.fork()</c>: starts one more worker running <see cref="ClusterSettings.Exec"/>. It joins
-    /// the rotation once it listens (<see cref="Listening"/>).
+    /// the rotation once it listens (<see cref="Listening"/>), and from then on it is restarted when it crashes.
     /// </summary>
     public Worker Fork()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Slot slot;
+        lock (_slots) _slots.Add(slot = new Slot(_slots.Count + 1));
+        return ForkInto(slot, takeOver: true);
+    }
+
+    /// <summary>
+    /// Replaces every worker, <see cref="RollingRestartOptions.BatchSize"/> at a time: forks the replacement, waits
+    /// until it listens (or is ready, <see cref="ClusterSettings.WaitReady"/>), then stops the old one
+    /// (<see cref="RollingRestartOptions.Drain"/>) and waits for its exit. Clients see no failed request. A call
+    /// while one runs joins it (the same task). Also triggered by SIGUSR2 once <see cref="HandleSignals"/> was called.
+    /// </summary>
+    /// <exception cref="ClusterException">A replacement did not start: the restart stops there, the old workers not yet replaced keep serving.</exception>
+    public Task<RollingRestartResult> RollingRestartAsync(RollingRestartOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        options ??= new RollingRestartOptions();
+        options.Validate();
+        lock (_rollGate)
+        {
+            if (_rolling is { IsCompleted: false })
+            {
+                _coalesced++;
+                _logger?.LogInformation("a rolling restart is already running: this request joins it");
+                return _rolling;
+            }
+            _coalesced = 0;
+            return _rolling = Task.Run(() => RollAsync(options));
+        }
+    }
+
+    /// <summary>
+    /// Handles the signals a process manager sends a primary: SIGUSR2 starts a rolling restart (as the notes'
+    /// cluster does); SIGTERM and SIGINT complete <see cref="ShutdownRequested"/> instead of ending the process,
+    /// so the program can dispose the cluster gracefully. Dispose the result to stop handling them.
+    /// </summary>
+    public IDisposable HandleSignals()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        // Kept in a field as well: a registration that is collected silently stops handling its signal.
+        var registrations = new List<PosixSignalRegistration>
+        {
+            PosixSignalRegistration.Create((PosixSignal)SIGUSR2, context =>
+            {
+                context.Cancel = true;
+                _logger?.LogInformation("SIGUSR2: rolling restart");
+                _ = RollFromSignalAsync();
+            }),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; _shutdownRequested.TrySetResult("SIGTERM"); }),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; _shutdownRequested.TrySetResult("SIGINT"); }),
+        };
+        lock (_signals) _signals.AddRange(registrations);
+        return new SignalHandlers(this, registrations);
+    }
+
+    private Worker ForkInto(Slot slot, bool takeOver)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         OpenPort();
@@ -110,7 +195,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         List<(int, int)> inherit = [];
         if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin)
         {
-            (handOff, workerEnd) = HandOff.Create($"worker {id}");
+            (handOff, workerEnd) = HandOff.Create($"worker {id}", onSettled: () => _roundRobin?.Distribute());
             inherit.Add((workerEnd, Cluster.WorkerSocketFd));
         }
         else if (Settings.SchedulingPolicy == SchedulingPolicy.Shared)
@@ -128,15 +213,26 @@ public sealed class ClusterPrimary : IAsyncDisposable
             if (workerEnd >= 0) Native.FdPassing.close(workerEnd);
         }
 
-        var worker = new Worker(id, process, this);
+        var worker = new Worker(id, process, this, slot);
+        if (takeOver)
+        {
+            lock (slot) slot.Current = worker;
+        }
         if (process.Pid is null)
         {
             handOff?.Dispose();
             _logger?.LogError("worker {Id} could not start: {Error}", id, process.Exited.Exception?.InnerException?.Message);
+            worker.OnExit(new ChildExit(null, null));
+            if (slot.Supervised) _ = Task.Run(() => Supervise(worker, new ChildExit(null, null)));
             return worker;
         }
         _workers[id] = worker;
-        if (handOff is not null) _handOffs[worker] = handOff;
+        if (Volatile.Read(ref _disposed) != 0) process.Kill("SIGKILL"); // forked while the cluster stopped: it would be missed
+        if (handOff is not null)
+        {
+            _handOffs[worker] = handOff;
+            _heldBy[worker] = handOff;
+        }
         Wire(worker);
         _logger?.LogInformation("worker {Id} forked (pid {Pid})", id, worker.Pid);
         Raise(() => Forked?.Invoke(worker));
@@ -166,6 +262,12 @@ public sealed class ClusterPrimary : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping.Cancel();
+        lock (_signals)
+        {
+            foreach (var registration in _signals) registration.Dispose();
+            _signals.Clear();
+        }
         var workers = _workers.Values.ToList();
         foreach (var worker in workers) worker.Disconnect();
         var deadline = Settings.DisconnectTimeout + TimeSpan.FromSeconds(5);
@@ -185,7 +287,9 @@ public sealed class ClusterPrimary : IAsyncDisposable
         handOff.Finish();
     }
 
-    private async Task WaitListeningAsync(Worker worker, CancellationToken cancellationToken)
+    internal void Log(Worker worker, string what) => _logger?.LogInformation("{Worker} {What}", worker, what);
+
+    private async Task WaitStartedAsync(Worker worker, CancellationToken cancellationToken)
     {
         if (worker.Pid is null)
         {
@@ -193,16 +297,18 @@ public sealed class ClusterPrimary : IAsyncDisposable
             throw new ClusterException($"worker {worker.Id} could not start: {error?.Message}", error);
         }
         var timeout = Task.Delay(Settings.ListenTimeout, cancellationToken);
-        if (await Task.WhenAny(worker.WhenListening, timeout).ConfigureAwait(false) == timeout)
+        if (await Task.WhenAny(worker.WhenStarted, timeout).ConfigureAwait(false) == timeout)
         {
             cancellationToken.ThrowIfCancellationRequested();
             worker.Kill("SIGKILL");
-            throw new ClusterException($"{worker} did not report listening within {Settings.ListenTimeout.TotalSeconds:0} s. " +
-                "Does the worker program call UseClusterWorker() on its web host?");
+            throw new ClusterException(Settings.WaitReady && worker.IsListening
+                ? $"{worker} listens but did not send \"ready\" within {Settings.ListenTimeout.TotalSeconds:0} s (WaitReady is on)."
+                : $"{worker} did not report listening within {Settings.ListenTimeout.TotalSeconds:0} s. " +
+                  "Does the worker program call UseClusterWorker() on its web host?");
         }
         try
         {
-            await worker.WhenListening.ConfigureAwait(false);
+            await worker.WhenStarted.ConfigureAwait(false);
         }
         catch (ClusterException e)
         {
@@ -234,6 +340,10 @@ public sealed class ClusterPrimary : IAsyncDisposable
                 case ClusterMessages.Listening:
                     var port = message.TryGetProperty("port", out var p) ? p.GetInt32() : Port;
                     if (_handOffs.TryGetValue(worker, out var handOff)) _roundRobin?.Add(handOff);
+                    lock (worker.Slot)
+                    {
+                        if (worker.Slot.Current == worker) worker.Slot.Supervised = true;
+                    }
                     _logger?.LogInformation("{Worker} listening on port {Port}", worker, port);
                     worker.OnListening(port);
                     Raise(() => Listening?.Invoke(worker, port));
@@ -242,6 +352,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         });
         process.Message += message =>
         {
+            if (message.ValueKind == JsonValueKind.String && message.GetString() == "ready") worker.OnReady();
             worker.OnMessage(message);
             Raise(() => Message?.Invoke(worker, message));
         };
@@ -255,13 +366,160 @@ public sealed class ClusterPrimary : IAsyncDisposable
         process.Exit += (code, signal) =>
         {
             StopRouting(worker);
+            RescueConnections(worker);
             _workers.TryRemove(worker.Id, out _);
             var exit = new ChildExit(code, signal);
             if (worker.ExitedAfterDisconnect) _logger?.LogInformation("{Worker} exited with {Exit} after disconnect", worker, exit);
             else _logger?.LogWarning("{Worker} exited with {Exit}", worker, exit);
             worker.OnExit(exit);
             Raise(() => Exit?.Invoke(worker, code, signal));
+            Supervise(worker, exit);
         };
+    }
+
+    /// <summary>
+    /// After a worker's exit, the connections handed to it and not answered: those it never read still hold their
+    /// whole request and go to the other workers; the others were lost with it.
+    /// </summary>
+    private void RescueConnections(Worker worker)
+    {
+        if (!_heldBy.TryRemove(worker, out var handOff)) return;
+        var rescued = handOff.Rescue(out var lost);
+        worker.OnConnectionsCounted(rescued.Count, lost);
+        if (_roundRobin is { } roundRobin) roundRobin.Requeue(rescued);
+        else foreach (var connection in rescued) connection.Dispose();
+        if (rescued.Count + lost > 0)
+            _logger?.LogInformation("{Worker} left {Rescued} connections it never read (handed to other workers) and {Lost} it had not answered (lost)",
+                worker, rescued.Count, lost);
+    }
+
+    /// <summary>Restarts a crashed worker in its slot, backing off when it keeps crashing at start-up (<see cref="RestartPolicy"/>).</summary>
+    private void Supervise(Worker worker, ChildExit exit)
+    {
+        var policy = Settings.Restart;
+        bool crashed = exit.Code is not 0 || exit.Signal is not null;
+        if (_disposed != 0 || !policy.Enabled || worker.ExitedAfterDisconnect || !crashed) return;
+        var slot = worker.Slot;
+        TimeSpan delay;
+        int unstable;
+        bool gaveUp;
+        lock (slot)
+        {
+            if (slot.Current != worker || !slot.Supervised || slot.GaveUp) return;
+            bool stable = worker.IsListening && worker.Uptime >= policy.MinUptime;
+            unstable = slot.UnstableInARow = stable ? 0 : slot.UnstableInARow + 1;
+            gaveUp = slot.GaveUp = unstable > policy.MaxUnstableRestarts;
+            delay = policy.DelayAfter(unstable);
+        }
+        if (gaveUp)
+        {
+            _logger?.LogError("{Worker} crashed {Count} times in a row within {MinUptime} s of its start: no more restarts for its place. " +
+                "Fix what makes it crash, then Fork() a new worker.", worker, unstable, policy.MinUptime.TotalSeconds);
+            Raise(() => GaveUp?.Invoke(worker, unstable - 1));
+            return;
+        }
+        _logger?.LogWarning("{Worker} crashed; starting a new worker{Delay}", worker,
+            delay > TimeSpan.Zero ? $" in {delay.TotalMilliseconds:0} ms (crash {unstable} in a row soon after start)" : "");
+        Raise(() => Restarting?.Invoke(worker, delay));
+        _ = RestartAsync(slot, worker, delay);
+    }
+
+    private async Task RestartAsync(Slot slot, Worker crashed, TimeSpan delay)
+    {
+        try
+        {
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
+            lock (slot)
+            {
+                if (slot.Current != crashed) return; // a rolling restart filled the place meanwhile
+            }
+            var replacement = ForkInto(slot, takeOver: true);
+            // One that hangs before it listens is ended, and counts as a crash at start-up.
+            if (await Task.WhenAny(replacement.WhenListening, Task.Delay(Settings.ListenTimeout, _stopping.Token)).ConfigureAwait(false) != replacement.WhenListening
+                && replacement.Process.Kill("SIGKILL"))
+                _logger?.LogWarning("{Worker} did not listen within {Timeout} s: killed", replacement, Settings.ListenTimeout.TotalSeconds);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The cluster is stopping.
+        }
+    }
+
+    private async Task<RollingRestartResult> RollAsync(RollingRestartOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        List<Slot> slots;
+        lock (_slots) slots = _slots.Where(s => !s.GaveUp && s.Current is { IsDead: false, ExitedAfterDisconnect: false }).ToList();
+        _logger?.LogInformation("rolling restart of {Count} workers, {Batch} at a time", slots.Count, options.BatchSize);
+        var replaced = new List<WorkerReplacement>();
+        foreach (var batch in slots.Chunk(options.BatchSize))
+        {
+            if (_disposed != 0) throw new ClusterException($"The cluster stopped during the rolling restart, after {replaced.Count} of {slots.Count} workers.");
+            var replacements = batch.Select(slot => (Slot: slot, New: ForkInto(slot, takeOver: false))).ToList();
+            try
+            {
+                await Task.WhenAll(replacements.Select(r => WaitStartedAsync(r.New, _stopping.Token))).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                foreach (var r in replacements.Where(r => !r.New.IsDead)) r.New.Kill("SIGKILL");
+                var message = $"Rolling restart stopped: a replacement did not start ({e.Message}). {replaced.Count} of {slots.Count} workers " +
+                    "were replaced; the others were left serving.";
+                _logger?.LogError("{Message}", message);
+                throw new ClusterException(message, e);
+            }
+            var exits = new List<Task>();
+            foreach (var (slot, replacement) in replacements)
+            {
+                Worker? old;
+                lock (slot)
+                {
+                    old = slot.Current;
+                    slot.Current = replacement;
+                    slot.Supervised = true;
+                    slot.UnstableInARow = 0;
+                }
+                if (old is null) continue;
+                if (options.Drain) old.Disconnect();
+                else old.Kill("SIGTERM");
+                exits.Add(old.Exited);
+                var step = new WorkerReplacement(old, replacement);
+                replaced.Add(step);
+                Raise(() => Replaced?.Invoke(step));
+            }
+            await Task.WhenAll(exits).ConfigureAwait(false); // bounded: a worker still there after DisconnectTimeout is killed
+        }
+        int coalesced;
+        lock (_rollGate) coalesced = _coalesced;
+        _logger?.LogInformation("rolling restart done: {Count} workers replaced in {Seconds:0.0} s", replaced.Count, clock.Elapsed.TotalSeconds);
+        return new RollingRestartResult(replaced, clock.Elapsed, coalesced);
+    }
+
+    private async Task RollFromSignalAsync()
+    {
+        try
+        {
+            await RollingRestartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ClusterException or ObjectDisposedException)
+        {
+            if (_logger is null) Console.Error.WriteLine(e.Message); // nobody else would tell
+        }
+    }
+
+    private sealed class SignalHandlers(ClusterPrimary primary, List<PosixSignalRegistration> registrations) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (primary._signals)
+            {
+                foreach (var registration in registrations)
+                {
+                    registration.Dispose();
+                    primary._signals.Remove(registration);
+                }
+            }
+        }
     }
 
     private void ForwardLines(ChildReadable stream, string prefix, bool error, Tail? tail)
@@ -319,7 +577,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         socket.Listen(511);
         _listener = socket;
-        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, _logger);
+        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings.HandOffLimit, _logger);
         _logger?.LogInformation("primary listening on {Address}:{Port} ({Policy})", Settings.Address, Port, Settings.SchedulingPolicy);
     }
 

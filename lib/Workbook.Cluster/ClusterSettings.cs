@@ -28,6 +28,27 @@ public sealed record ClusterSettings
     /// <summary>How long a disconnecting worker may drain its connections before it is killed (PM2's kill_timeout).</summary>
     public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Round-robin only: the most connections a worker holds that it has not answered once yet. More wait in the
+    /// primary, where they survive the worker's crash; what a crash can lose is bounded by this number. A Node
+    /// worker, single-threaded, holds about one. Null: no limit (every connection goes to a worker at once).
+    /// </summary>
+    /// <remarks>
+    /// Default 8: a worker with fewer unanswered connections than it has threads working sits idle, and a
+    /// Kestrel worker's thread pool starts with one thread per core, so a few per core keep it busy; more only
+    /// queue inside the worker, where a crash loses them. Measured in the cluster benchmark (hand-off limit).
+    /// </remarks>
+    public int? HandOffLimit { get; init; } = 8;
+
+    /// <summary>When a crashed worker is replaced, how fast, and when the primary gives up (PM2's restart options).</summary>
+    public RestartPolicy Restart { get; init; } = new();
+
+    /// <summary>
+    /// PM2's wait_ready: a worker counts as started when it sends the message "ready" (after its own
+    /// warm-up), not when it listens. Start-up and rolling restarts wait for it, up to <see cref="ListenTimeout"/>.
+    /// </summary>
+    public bool WaitReady { get; init; }
+
     /// <summary>Where workers' stdout and stderr go, line by line: by default this process's console (in a notebook: the cell).</summary>
     public TextWriter? WorkerOutput { get; init; }
 
@@ -40,6 +61,9 @@ public sealed record ClusterSettings
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "The number of workers cannot be negative.");
         if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Not a port number.");
         if (ListenTimeout <= TimeSpan.Zero || DisconnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ListenTimeout), "Timeouts must be positive.");
+        if (HandOffLimit is < 1) throw new ArgumentOutOfRangeException(nameof(HandOffLimit), HandOffLimit, "The hand-off limit must be at least 1 (or null for none).");
+        ArgumentNullException.ThrowIfNull(Restart);
+        Restart.Validate();
     }
 }
 

@@ -1,5 +1,5 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Workbook.Cluster.Native;
@@ -8,27 +8,36 @@ namespace Workbook.Cluster;
 
 /// <summary>
 /// Node's round-robin handle: the primary owns the listening socket, accepts, and hands each connection to the
-/// next worker that is listening, by passing its descriptor over that worker's hand-off socket. Connections
-/// accepted while no worker can take one wait here.
+/// next worker that is listening and has room, by passing its descriptor over that worker's hand-off socket.
+/// "Room": fewer than <see cref="ClusterSettings.HandOffLimit"/> connections handed over and not yet settled
+/// (answered once, or closed). Connections that find no room wait here, and survive a worker's crash.
 /// </summary>
 internal sealed class RoundRobinHandle : IDisposable
 {
     private readonly Socket _listener;
     private readonly ILogger? _logger;
+    private readonly int? _limit;
     private readonly object _gate = new();
     private readonly List<HandOff> _ready = [];
     private readonly Queue<Socket> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private int _next;
 
-    public RoundRobinHandle(Socket listener, ILogger? logger)
+    public RoundRobinHandle(Socket listener, int? limit, ILogger? logger)
     {
         _listener = listener;
+        _limit = limit;
         _logger = logger;
         // A thread of its own: accepting and handing over without hopping between pool threads keeps the cost
         // of a new connection low (it is paid on every request when clients do not keep connections alive).
         var acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "cluster accept" };
         acceptor.Start();
+    }
+
+    /// <summary>Connections accepted and waiting for a worker with room.</summary>
+    public int Pending
+    {
+        get { lock (_gate) return _pending.Count; }
     }
 
     /// <summary>A worker now listens: it takes its turn from the next connection on.</summary>
@@ -42,6 +51,23 @@ internal sealed class RoundRobinHandle : IDisposable
     public void Remove(HandOff worker)
     {
         lock (_gate) _ready.Remove(worker);
+    }
+
+    /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
+    public void Requeue(IEnumerable<Socket> connections)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            foreach (var c in connections) c.Dispose();
+            return;
+        }
+        lock (_gate)
+        {
+            var rest = _pending.ToList();
+            _pending.Clear();
+            foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
+        }
+        Distribute();
     }
 
     public void Dispose()
@@ -77,62 +103,97 @@ internal sealed class RoundRobinHandle : IDisposable
         }
     }
 
-    private void Distribute()
+    /// <summary>Hands waiting connections to workers in turn, skipping those without room.</summary>
+    public void Distribute()
     {
         while (true)
         {
             Socket connection;
-            HandOff worker;
+            HandOff? worker = null;
             lock (_gate)
             {
                 if (_ready.Count == 0 || _pending.Count == 0) return;
+                for (int tried = 0; tried < _ready.Count && worker is null; tried++)
+                {
+                    var candidate = _ready[_next++ % _ready.Count];
+                    if (_limit is not int limit || candidate.Unsettled < limit) worker = candidate;
+                }
+                if (worker is null) return; // every worker is full: the connection waits for one to settle
                 connection = _pending.Dequeue();
-                worker = _ready[_next++ % _ready.Count];
+                worker.Reserve(); // counted at once, so two threads distributing cannot both fill the last place
             }
-            worker.Enqueue(connection, onFailed: Requeue);
+            worker.Enqueue(connection, onFailed: Failed);
         }
     }
 
     /// <summary>A hand-off that failed (the worker died) puts the connection back for another worker.</summary>
-    private void Requeue(HandOff failed, Socket connection)
+    private void Failed(HandOff failed, Socket connection)
     {
         Remove(failed);
-        lock (_gate) _pending.Enqueue(connection);
-        Distribute();
+        Requeue([connection]);
     }
 }
 
 /// <summary>
-/// The primary's end of one worker's hand-off socket: a thread that sends queued connections in order and closes
-/// the primary's copy once the worker has its own.
+/// The primary's end of one worker's hand-off socket. Messages: to the worker, [1, id] with a connection's
+/// descriptor, or [0] for "no more"; from the worker, [2, id] when that connection has settled (answered once,
+/// or closed). The primary keeps its own copy of each connection until it settles: if the worker dies first and
+/// the request was never read, the connection is still whole and another worker can serve it.
 /// </summary>
 internal sealed class HandOff : IDisposable
 {
-    private readonly int _socket;
-    private readonly BlockingCollection<(Socket Connection, Action<HandOff, Socket> OnFailed)> _queue = new();
-    private readonly string _name;
-    private readonly object _sendGate = new();
-    private bool _socketClosed; // under _sendGate
-    private int _closed;
+    public const byte EndTag = 0;
+    public const byte ConnectionTag = 1;
+    public const byte SettledTag = 2;
+    public const int MessageLength = 5;
 
-    private HandOff(int socket, string name)
+    private readonly int _socket;
+    private readonly string _name;
+    private readonly Action _onSettled;
+    private readonly BlockingCollection<(Socket Connection, Action<HandOff, Socket> OnFailed)> _queue = new();
+    private readonly object _sendGate = new();
+    private readonly Dictionary<uint, Socket> _unsettled = [];
+    private int _reserved; // under lock of _unsettled: assigned here, not yet sent
+    private uint _nextId;
+    private bool _socketClosed; // under _sendGate
+    private readonly Thread _sender;
+    private readonly Thread _reader;
+    private int _closed;
+    private long _handedOver;
+
+    private HandOff(int socket, string name, Action onSettled)
     {
         _socket = socket;
         _name = name;
-        var sender = new Thread(Send) { IsBackground = true, Name = $"hand-off to {name}" };
-        sender.Start();
+        _onSettled = onSettled;
+        _sender = new Thread(Send) { IsBackground = true, Name = $"hand-off to {name}" };
+        _sender.Start();
+        _reader = new Thread(ReadSettled) { IsBackground = true, Name = $"settled from {name}" };
+        _reader.Start();
     }
 
-    /// <summary>How many connections were handed over successfully.</summary>
-    public long HandedOver;
-
     /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name)
+    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, Action onSettled)
     {
         int* fds = stackalloc int[2];
         if (FdPassing.socketpair(FdPassing.AF_UNIX, FdPassing.SOCK_SEQPACKET | FdPassing.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name), fds[1]);
+        return (new HandOff(fds[0], name, onSettled), fds[1]);
+    }
+
+    /// <summary>How many connections were handed over successfully.</summary>
+    public long HandedOver => Interlocked.Read(ref _handedOver);
+
+    /// <summary>Connections handed over that have not settled yet.</summary>
+    public int Unsettled
+    {
+        get { lock (_unsettled) return _unsettled.Count + _reserved; }
+    }
+
+    /// <summary>Counts a connection about to be enqueued here.</summary>
+    public void Reserve()
+    {
+        lock (_unsettled) _reserved++;
     }
 
     public void Enqueue(Socket connection, Action<HandOff, Socket> onFailed)
@@ -142,12 +203,7 @@ internal sealed class HandOff : IDisposable
         {
             lock (_sendGate)
             {
-                if (!_socketClosed && Volatile.Read(ref _closed) == 0 && _queue.Count == 0 && FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), ConnectionTag, wait: false) == 0)
-                {
-                    Interlocked.Increment(ref HandedOver);
-                    connection.Dispose();
-                    return;
-                }
+                if (!_socketClosed && Volatile.Read(ref _closed) == 0 && _queue.Count == 0 && TrySend(connection, wait: false) == 0) return;
             }
         }
         try
@@ -156,15 +212,9 @@ internal sealed class HandOff : IDisposable
         }
         catch (InvalidOperationException)
         {
-            onFailed(this, connection); // closed: give it to someone else
+            onFailed(this, connection); // finished: give it to someone else
         }
     }
-
-    /// <summary>Tag of a message that carries a connection.</summary>
-    public const byte ConnectionTag = 1;
-
-    /// <summary>Tag of the last message: no more connections will come (the worker may finish draining).</summary>
-    public const byte EndTag = 0;
 
     /// <summary>No more connections: what is queued is still sent, then the end marker.</summary>
     public void Finish() => Dispose();
@@ -175,19 +225,88 @@ internal sealed class HandOff : IDisposable
         _queue.CompleteAdding();
     }
 
+    /// <summary>
+    /// After the worker died: the connections it never touched (it read nothing and wrote nothing; their request,
+    /// if it came yet, still waits in the socket) are returned for another worker; the others were lost with it
+    /// and are closed. Returns the rescued ones.
+    /// </summary>
+    public List<Socket> Rescue(out int lost)
+    {
+        Dispose();
+        // What the worker settled just before it died is still to be read: the reader ends at the socket's end.
+        _reader.Join(TimeSpan.FromSeconds(2));
+        List<Socket> held;
+        lock (_unsettled)
+        {
+            held = [.. _unsettled.Values];
+            _unsettled.Clear();
+            _reserved = 0;
+        }
+        var rescued = new List<Socket>();
+        lost = 0;
+        foreach (var connection in held)
+        {
+            if (Untouched(connection)) rescued.Add(connection);
+            else
+            {
+                lost++;
+                connection.Dispose();
+            }
+        }
+        return rescued;
+    }
+
+    /// <summary>
+    /// True when no byte of the connection was read or written: everything the client sent is still unread
+    /// (TCP_INFO's bytes received equals FIONREAD) and nothing was sent back (bytes acked is 0). Unread bytes
+    /// alone are not enough: a request that had not arrived yet when the worker died also leaves none.
+    /// </summary>
+    private static bool Untouched(Socket connection)
+    {
+        const int IPPROTO_TCP = 6, TCP_INFO = 11, BytesAcked = 120, BytesReceived = 128; // struct tcp_info, Linux 4.1+
+        Span<byte> info = stackalloc byte[256];
+        try
+        {
+            if (connection.GetRawSocketOption(IPPROTO_TCP, TCP_INFO, info) < BytesReceived + 8) return false;
+            return BinaryPrimitives.ReadUInt64LittleEndian(info[BytesAcked..]) == 0
+                && BinaryPrimitives.ReadUInt64LittleEndian(info[BytesReceived..]) == (ulong)connection.Available;
+        }
+        catch (SocketException)
+        {
+            return false; // the client is gone already
+        }
+    }
+
+    private int TrySend(Socket connection, bool wait)
+    {
+        uint id;
+        lock (_unsettled)
+        {
+            if (_reserved > 0) _reserved--;
+            id = ++_nextId;
+            _unsettled[id] = connection;
+        }
+        Span<byte> message = stackalloc byte[MessageLength];
+        message[0] = ConnectionTag;
+        BinaryPrimitives.WriteUInt32LittleEndian(message[1..], id);
+        var errno = FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), message, wait);
+        if (errno == 0)
+        {
+            Interlocked.Increment(ref _handedOver);
+            return 0;
+        }
+        lock (_unsettled) _unsettled.Remove(id);
+        return errno;
+    }
+
     private void Send()
     {
         bool failed = false;
         foreach (var (connection, onFailed) in _queue.GetConsumingEnumerable())
         {
             int errno;
-            lock (_sendGate) errno = FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), ConnectionTag);
-            if (errno == 0)
-            {
-                Interlocked.Increment(ref HandedOver);
-                connection.Dispose(); // the worker has its own descriptor for it now
-                continue;
-            }
+            lock (_sendGate) errno = _socketClosed ? 32 : TrySend(connection, wait: true);
+            if (errno == 0) continue;
             // EPIPE/ECONNRESET: the worker is gone. This and every queued connection go to the others.
             failed = true;
             Dispose();
@@ -197,10 +316,35 @@ internal sealed class HandOff : IDisposable
         }
         lock (_sendGate)
         {
-            if (!failed) FdPassing.Send(_socket, -1, EndTag);
-            FdPassing.close(_socket);
-            _socketClosed = true;
+            if (!failed && !_socketClosed) FdPassing.Send(_socket, -1, [EndTag]);
         }
+    }
+
+    private void ReadSettled()
+    {
+        Span<byte> message = stackalloc byte[MessageLength];
+        while (true)
+        {
+            var received = FdPassing.Receive(_socket, message);
+            if (received.Closed) break;
+            if (received.Fd >= 0) FdPassing.close(received.Fd); // a worker never sends descriptors back
+            if (received.Length < MessageLength || message[0] != SettledTag) continue;
+            var id = BinaryPrimitives.ReadUInt32LittleEndian(message[1..]);
+            Socket? connection;
+            lock (_unsettled)
+            {
+                if (_unsettled.Remove(id, out connection) is false) continue;
+            }
+            connection!.Dispose(); // the worker has it in hand; the primary's copy is not needed any more
+            _onSettled();
+        }
+        // The worker is gone (or closed its end): nothing will settle any more. The socket is closed only once the
+        // sender is done with it: its number could otherwise be reused by an accepted connection, and the end
+        // marker sent into a client's stream.
+        lock (_sendGate) _socketClosed = true;
+        Dispose();
+        _sender.Join();
+        FdPassing.close(_socket);
     }
 
     public override string ToString() => $"hand-off to {_name}";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Workbook.Processes;
 
@@ -13,14 +14,21 @@ public sealed class Worker
 {
     private readonly object _gate = new();
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _forkedAt = Stopwatch.GetTimestamp();
+    private long _exitedAt;
     private bool _exitedAfterDisconnect;
 
-    internal Worker(int id, ChildProcess process, ClusterPrimary primary)
+    internal Worker(int id, ChildProcess process, ClusterPrimary primary, Slot slot)
     {
         Id = id;
         Process = process;
         Primary = primary;
+        Slot = slot;
     }
+
+    /// <summary>The place this worker fills (kept by its replacements).</summary>
+    internal Slot Slot { get; }
 
     /// <summary>Node's <c>worker.id</c>: 1 for the first worker the primary forked, then 2, 3…; never reused.</summary>
     public int Id { get; }
@@ -55,8 +63,23 @@ public sealed class Worker
     public Task<ChildExit> Exited => Process.Exited.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : new ChildExit(null, null),
         TaskContinuationOptions.ExecuteSynchronously);
 
+    /// <summary>How long the worker has run (until its exit, once it exited).</summary>
+    public TimeSpan Uptime => Stopwatch.GetElapsedTime(_forkedAt, Interlocked.Read(ref _exitedAt) is var end and > 0 ? end : Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// Round-robin, after the worker exited: connections the primary had handed it that it never read. They were
+    /// not lost: they went to other workers.
+    /// </summary>
+    public int RescuedConnections { get; private set; }
+
+    /// <summary>Round-robin, after the worker exited: connections it had read but not answered; their clients got an error.</summary>
+    public int LostConnections { get; private set; }
+
     /// <summary>Completes when the worker listens; fails if it exits first.</summary>
     internal Task WhenListening => _listening.Task;
+
+    /// <summary>Completes when the worker counts as started: listening, or (with <see cref="ClusterSettings.WaitReady"/>) ready too.</summary>
+    internal Task WhenStarted => Primary.Settings.WaitReady ? Task.WhenAll(_listening.Task, _ready.Task) : _listening.Task;
 
     /// <summary>Node's <c>'online'</c>: the worker process runs and has opened its channel.</summary>
     public event Action<Worker>? Online;
@@ -89,6 +112,7 @@ public sealed class Worker
             _exitedAfterDisconnect = true;
         }
         Primary.StopRouting(this);
+        Primary.Log(this, "disconnecting: it drains, then exits");
         if (Process.Connected)
         {
             try
@@ -100,11 +124,23 @@ public sealed class Worker
                 // The channel closed meanwhile: the worker is already going.
             }
         }
-        _ = KillIfStillThereAsync(Primary.Settings.DisconnectTimeout + TimeSpan.FromSeconds(2));
+        _ = KillIfStillThereAsync(Primary.Settings.DisconnectTimeout);
     }
 
-    /// <summary>Node's <c>worker.kill(signal)</c>: ends the worker now, without draining.</summary>
-    public bool Kill(string signal = "SIGTERM") => Process.Kill(signal);
+    /// <summary>
+    /// Node's <c>worker.kill(signal)</c>: a planned stop without draining. No new connections are routed to the
+    /// worker, it gets <paramref name="signal"/> (killed with SIGKILL if still there after
+    /// <see cref="ClusterSettings.DisconnectTimeout"/>), and — as in Node — it counts as exited after disconnect,
+    /// so it is not restarted. To make a worker crash, signal its process instead: <c>worker.Process.Kill(...)</c>.
+    /// </summary>
+    public bool Kill(string signal = "SIGTERM")
+    {
+        lock (_gate) _exitedAfterDisconnect = true;
+        Primary.StopRouting(this);
+        var sent = Process.Kill(signal);
+        if (sent && signal != "SIGKILL") _ = KillIfStillThereAsync(Primary.Settings.DisconnectTimeout);
+        return sent;
+    }
 
     public override string ToString() => $"worker {Id} (pid {Pid?.ToString() ?? "-"})";
 
@@ -119,16 +155,26 @@ public sealed class Worker
 
     internal void OnDisconnected() => Raise(() => Disconnected?.Invoke(this));
 
+    internal void OnReady() => _ready.TrySetResult();
+
+    internal void OnConnectionsCounted(int rescued, int lost)
+    {
+        RescuedConnections = rescued;
+        LostConnections = lost;
+    }
+
     internal void OnExit(ChildExit exit)
     {
+        Interlocked.Exchange(ref _exitedAt, Stopwatch.GetTimestamp());
+        _ready.TrySetException(new ClusterException($"{this} exited with {exit} before it was ready."));
         _listening.TrySetException(new ClusterException($"{this} exited with {exit} before it was listening."));
         Raise(() => Exit?.Invoke(this, exit.Code, exit.Signal));
     }
 
     private async Task KillIfStillThereAsync(TimeSpan after)
     {
-        if (await Task.WhenAny(Process.Exited, Task.Delay(after)).ConfigureAwait(false) != Process.Exited)
-            Process.Kill("SIGKILL");
+        if (await Task.WhenAny(Process.Exited, Task.Delay(after)).ConfigureAwait(false) != Process.Exited && Process.Kill("SIGKILL"))
+            Primary.Log(this, $"still running {after.TotalSeconds:0.#} s after it was told to stop: killed with SIGKILL");
     }
 
     private void Raise(Action raise)

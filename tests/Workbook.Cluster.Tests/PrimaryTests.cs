@@ -135,13 +135,13 @@ public class PrimaryTests
     [Fact]
     public async Task A_worker_killed_with_SIGKILL_reports_the_signal_and_was_not_a_planned_exit()
     {
-        var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 2)).WaitAsync(Programs.Timeout);
+        var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 2) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
         try
         {
             var exit = new TaskCompletionSource<(int?, string?, bool)>();
             primary.Exit += (w, code, signal) => exit.TrySetResult((code, signal, w.ExitedAfterDisconnect));
 
-            primary.Workers[1].Kill("SIGKILL");
+            primary.Workers[1].Process.Kill("SIGKILL"); // from outside, as the OOM killer would
 
             Assert.Equal((null, "SIGKILL", false), await exit.Task.WaitAsync(Programs.Timeout));
             Assert.Single(primary.Workers);

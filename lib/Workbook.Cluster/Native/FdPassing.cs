@@ -64,45 +64,51 @@ internal static unsafe partial class FdPassing
     public static partial int close(int fd);
 
     /// <summary>
-    /// Sends <paramref name="fd"/> with a one-byte tag, or just the tag when <paramref name="fd"/> is -1; blocks
-    /// while the receiver's queue is full. Returns 0, or the errno (e.g. EPIPE when the receiver is gone).
+    /// Sends <paramref name="payload"/> (at most 16 bytes) with <paramref name="fd"/> attached, or alone when
+    /// <paramref name="fd"/> is -1. Blocks while the receiver's queue is full unless <paramref name="wait"/> is false.
+    /// Returns 0, or the errno (EPIPE when the receiver is gone, EAGAIN when full and not waiting).
     /// </summary>
-    public static int Send(int socket, int fd, byte tag, bool wait = true)
+    public static int Send(int socket, int fd, ReadOnlySpan<byte> payload, bool wait = true)
     {
         var control = new FdControl { Length = 20, Level = SOL_SOCKET, Type = SCM_RIGHTS, Fd = fd };
-        var iov = new IoVec { Base = &tag, Length = 1 };
-        var message = new MsgHdr { Iov = &iov, IovLength = 1 };
-        if (fd >= 0)
+        fixed (byte* data = payload)
         {
-            message.Control = &control;
-            message.ControlLength = (nuint)sizeof(FdControl);
-        }
-        while (sendmsg(socket, &message, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT)) < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != EINTR) return errno;
+            var iov = new IoVec { Base = data, Length = (nuint)payload.Length };
+            var message = new MsgHdr { Iov = &iov, IovLength = 1 };
+            if (fd >= 0)
+            {
+                message.Control = &control;
+                message.ControlLength = (nuint)sizeof(FdControl);
+            }
+            while (sendmsg(socket, &message, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT)) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR) return errno;
+            }
         }
         return 0;
     }
 
-    /// <summary>What one receive gave: a descriptor (or -1 when the message carried none) and its tag.</summary>
-    public readonly record struct Received(int Fd, byte Tag, bool Closed, int Errno);
+    /// <summary>What one receive gave: the payload's length, a descriptor (or -1 when none came with it).</summary>
+    public readonly record struct Received(int Fd, int Length, bool Closed, int Errno);
 
-    /// <summary>Receives one message and its descriptor (made close-on-exec); blocks until one arrives.</summary>
-    public static Received Receive(int socket)
+    /// <summary>Receives one message into <paramref name="payload"/> and its descriptor (made close-on-exec); blocks until one arrives.</summary>
+    public static Received Receive(int socket, Span<byte> payload)
     {
-        byte data = 0;
         var control = new FdControl();
-        var iov = new IoVec { Base = &data, Length = 1 };
-        var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = &control, ControlLength = (nuint)sizeof(FdControl) };
-        nint read;
-        while ((read = recvmsg(socket, &message, MSG_CMSG_CLOEXEC)) < 0)
+        fixed (byte* data = payload)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != EINTR) return new Received(-1, 0, Closed: true, errno);
+            var iov = new IoVec { Base = data, Length = (nuint)payload.Length };
+            var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = &control, ControlLength = (nuint)sizeof(FdControl) };
+            nint read;
+            while ((read = recvmsg(socket, &message, MSG_CMSG_CLOEXEC)) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR) return new Received(-1, 0, Closed: true, errno);
+            }
+            if (read == 0) return new Received(-1, 0, Closed: true, 0);
+            bool hasFd = message.ControlLength >= 20 && control.Level == SOL_SOCKET && control.Type == SCM_RIGHTS;
+            return new Received(hasFd ? control.Fd : -1, (int)read, Closed: false, 0);
         }
-        if (read == 0) return new Received(-1, 0, Closed: true, 0);
-        bool hasFd = message.ControlLength >= 20 && control.Level == SOL_SOCKET && control.Type == SCM_RIGHTS;
-        return new Received(hasFd ? control.Fd : -1, data, Closed: false, 0);
     }
 }

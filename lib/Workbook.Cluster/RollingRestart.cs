@@ -1,0 +1,30 @@
+namespace Workbook.Cluster;
+
+/// <summary>How <see cref="ClusterPrimary.RollingRestartAsync"/> replaces the workers (PM2's reload options).</summary>
+public sealed record RollingRestartOptions
+{
+    /// <summary>Workers replaced at a time. PM2 reloads one at a time; more is faster but leaves fewer old workers serving meanwhile.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>
+    /// True: each old worker drains (<see cref="Worker.Disconnect"/>): <c>Connection: close</c> on what it answers,
+    /// idle keep-alive connections closed cleanly, then it exits. False: it only gets SIGTERM once no connection is
+    /// routed to it, and Kestrel's own graceful stop closes idle keep-alive connections at once — the race a
+    /// client loses when its next request is already on the way. Kept for the comparison.
+    /// </summary>
+    public bool Drain { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "At least one worker at a time.");
+    }
+}
+
+/// <summary>What a rolling restart did: each old worker and the one that took its place.</summary>
+/// <param name="Replaced">Each old worker and its replacement, in order.</param>
+/// <param name="Elapsed">From the start until the last old worker exited.</param>
+/// <param name="Coalesced">Further triggers (calls, SIGUSR2) that arrived while it ran and were folded into it.</param>
+public sealed record RollingRestartResult(IReadOnlyList<WorkerReplacement> Replaced, TimeSpan Elapsed, int Coalesced);
+
+/// <summary>One step of a rolling restart: <paramref name="New"/> listened, then <paramref name="Old"/> was stopped.</summary>
+public sealed record WorkerReplacement(Worker Old, Worker New);
