@@ -32,6 +32,8 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private Task<RollingRestartResult>? _rolling;
     private int _coalesced;
     private Socket? _listener;
+    private readonly object _portGate = new();
+    private int _arriving; // workers being forked or waiting to be restarted: they will need the port
     private RoundRobinHandle? _roundRobin;
     private int _nextId;
     private int _disposed;
@@ -179,7 +181,23 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private Worker ForkInto(Slot slot, bool takeOver)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        OpenPort();
+        lock (_portGate)
+        {
+            OpenPort();
+            _arriving++;
+        }
+        try
+        {
+            return ForkWorker(slot, takeOver);
+        }
+        finally
+        {
+            lock (_portGate) _arriving--;
+        }
+    }
+
+    private Worker ForkWorker(Slot slot, bool takeOver)
+    {
         var id = Interlocked.Increment(ref _nextId);
         var env = new Dictionary<string, string>
         {
@@ -223,7 +241,11 @@ public sealed class ClusterPrimary : IAsyncDisposable
             handOff?.Dispose();
             _logger?.LogError("worker {Id} could not start: {Error}", id, process.Exited.Exception?.InnerException?.Message);
             worker.OnExit(new ChildExit(null, null));
-            if (slot.Supervised) _ = Task.Run(() => Supervise(worker, new ChildExit(null, null)));
+            if (slot.Supervised) _ = Task.Run(() =>
+            {
+                Supervise(worker, new ChildExit(null, null));
+                ClosePortIfNoWorkerIsLeft();
+            });
             return worker;
         }
         _workers[id] = worker;
@@ -374,6 +396,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
             worker.OnExit(exit);
             Raise(() => Exit?.Invoke(worker, code, signal));
             Supervise(worker, exit);
+            ClosePortIfNoWorkerIsLeft();
         };
     }
 
@@ -418,6 +441,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
             Raise(() => GaveUp?.Invoke(worker, unstable - 1));
             return;
         }
+        lock (_portGate) _arriving++; // until RestartAsync has forked
         _logger?.LogWarning("{Worker} crashed; starting a new worker{Delay}", worker,
             delay > TimeSpan.Zero ? $" in {delay.TotalMilliseconds:0} ms (crash {unstable} in a row soon after start)" : "");
         Raise(() => Restarting?.Invoke(worker, delay));
@@ -426,6 +450,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
 
     private async Task RestartAsync(Slot slot, Worker crashed, TimeSpan delay)
     {
+        Worker replacement;
         try
         {
             if (delay > TimeSpan.Zero) await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
@@ -433,16 +458,39 @@ public sealed class ClusterPrimary : IAsyncDisposable
             {
                 if (slot.Current != crashed) return; // a rolling restart filled the place meanwhile
             }
-            var replacement = ForkInto(slot, takeOver: true);
-            // One that hangs before it listens is ended, and counts as a crash at start-up.
-            if (await Task.WhenAny(replacement.WhenListening, Task.Delay(Settings.ListenTimeout, _stopping.Token)).ConfigureAwait(false) != replacement.WhenListening
-                && replacement.Process.Kill("SIGKILL"))
-                _logger?.LogWarning("{Worker} did not listen within {Timeout} s: killed", replacement, Settings.ListenTimeout.TotalSeconds);
+            replacement = ForkInto(slot, takeOver: true);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
-            // The cluster is stopping.
+            return; // the cluster is stopping
         }
+        finally
+        {
+            lock (_portGate) _arriving--;
+            ClosePortIfNoWorkerIsLeft();
+        }
+        // One that hangs before it listens is ended, and counts as a crash at start-up.
+        var listenTimeout = Task.Delay(Settings.ListenTimeout, _stopping.Token);
+        if (await Task.WhenAny(replacement.WhenListening, listenTimeout).ConfigureAwait(false) == listenTimeout
+            && !listenTimeout.IsCanceled && replacement.Process.Kill("SIGKILL"))
+            _logger?.LogWarning("{Worker} did not listen within {Timeout} s: killed", replacement, Settings.ListenTimeout.TotalSeconds);
+    }
+
+    /// <summary>
+    /// As Node does when its last worker is gone: the primary closes the port, so clients are refused at once
+    /// instead of waiting for a worker that will not come. A later <see cref="Fork"/> opens it again.
+    /// </summary>
+    private void ClosePortIfNoWorkerIsLeft()
+    {
+        lock (_portGate)
+        {
+            if (_disposed != 0 || !_workers.IsEmpty || _arriving > 0 || _listener is null) return;
+            _roundRobin?.Dispose();
+            _roundRobin = null;
+            _listener.Dispose();
+            _listener = null;
+        }
+        _logger?.LogWarning("no worker is left and none is starting: port {Port} is closed, clients are refused", Port);
     }
 
     private async Task<RollingRestartResult> RollAsync(RollingRestartOptions options)
@@ -552,7 +600,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private void OpenPort()
     {
         if (_listener is not null || (Port != 0 && Settings.SchedulingPolicy == SchedulingPolicy.ReusePort)) return;
-        var endpoint = new IPEndPoint(Settings.Address, Settings.Port);
+        var endpoint = new IPEndPoint(Settings.Address, Port != 0 ? Port : Settings.Port); // reopened: the same port
         var socket = new Socket(Settings.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

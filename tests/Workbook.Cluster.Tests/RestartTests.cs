@@ -70,6 +70,51 @@ public class RestartTests
         }
     }
 
+    [Theory]
+    [InlineData(SchedulingPolicy.RoundRobin)]
+    [InlineData(SchedulingPolicy.Shared)]
+    public async Task With_no_worker_left_the_port_closes_and_a_new_fork_opens_it_again(SchedulingPolicy policy)
+    {
+        var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 1, policy) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
+        try
+        {
+            var port = primary.Port;
+            var last = primary.Workers[1];
+            last.Process.Kill("SIGKILL");
+            await last.Exited.WaitAsync(Programs.Timeout);
+
+            // Refused, as with Node's primary: not accepted and left waiting for a worker that will not come.
+            // (The primary closes the port when it handles the exit, a moment after the process ended.)
+            var deadline = Stopwatch.StartNew();
+            System.Net.Sockets.SocketError? error = null;
+            while (error is null && deadline.Elapsed < Programs.Timeout)
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await client.ConnectAsync("127.0.0.1", port);
+                    await Task.Delay(50);
+                }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    error = e.SocketErrorCode;
+                }
+            }
+            Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, error);
+
+            var listens = new TaskCompletionSource();
+            primary.Listening += (_, _) => listens.TrySetResult();
+            primary.Fork();
+            await listens.Task.WaitAsync(Programs.Timeout);
+            Assert.Equal(port, primary.Port);
+            Assert.Equal(5, (await Programs.RequestsAsync(primary.Url, count: 5)).Ok);
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_crash_loop_backs_off_exponentially_then_gives_up_and_says_so()
     {
