@@ -74,31 +74,28 @@ public static class ClusterBenchmark
         results["workerStartMs"] = start;
         results["memoryKb"] = memory;
 
-        Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, "cluster.md"), report.ToString());
-        File.WriteAllText(Path.Combine(outDir, "cluster.json"), JsonSerializer.Serialize(new
-        {
-            Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
-            Cores = Environment.ProcessorCount,
-            Runtime = RuntimeInformation.FrameworkDescription,
-            Node = node,
-            Rounds = rounds,
-            Results = results,
-        }, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true }) + "\n");
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"written to {Path.GetFullPath(outDir)}");
-        return 0;
+        return BenchmarkReport.Write(outDir, "cluster", report, new Dictionary<string, object?> { ["node"] = node, ["rounds"] = rounds }, results);
     }
 
     /// <summary>One server setup under test.</summary>
     public sealed record ServerKind(string Name, string File, Func<int, string[]> Args, int Processes)
     {
+        /// <summary>Variables added to the server's environment.</summary>
+        public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
         public static ServerKind Single(long work) => new("one Kestrel process", "dotnet",
             port => [ExamplePaths.Dll("Cluster"), "--no-cluster", "--port", port.ToString(), "--work", work.ToString()], 1);
 
         public static ServerKind Ours(SchedulingPolicy policy, long work) => new($"cluster of 2, {Flag(policy)}", "dotnet",
             port => [ExamplePaths.Dll("Cluster"), "--workers", "2", "--policy", Flag(policy), "--port", port.ToString(), "--work", work.ToString()], 2);
+
+        /// <summary>examples/Cluster (round-robin, two workers) with more arguments.</summary>
+        public static ServerKind OursWith(string name, long work, params string[] extra) => new(name, "dotnet",
+            port => [ExamplePaths.Dll("Cluster"), "--workers", "2", "--port", port.ToString(), "--work", work.ToString(), .. extra], 2);
+
+        /// <summary>Node's cluster with the notes' restart-on-crash and SIGUSR2 code.</summary>
+        public static ServerKind NodeWithRestarts(string name, long work) => new(name, "node",
+            port => [Path.Combine(NodeDir, "cluster-restarts.js"), port.ToString(), work.ToString(), "2"], 2);
 
         private static string Flag(SchedulingPolicy policy) => policy switch
         {
@@ -203,82 +200,6 @@ public static class ClusterBenchmark
         catch (SpawnException)
         {
             return null;
-        }
-    }
-
-    /// <summary>A server under test, started as its own process tree; stopped with SIGTERM, then killed.</summary>
-    private sealed class RunningServer : IAsyncDisposable
-    {
-        private readonly ChildProcess _process;
-
-        private RunningServer(ChildProcess process, Uri url, List<int> workers)
-        {
-            _process = process;
-            Url = url;
-            Workers = workers;
-        }
-
-        public Uri Url { get; }
-        public int Pid => _process.Pid!.Value;
-
-        /// <summary>The processes that serve: the workers, or the single process itself.</summary>
-        public List<int> Workers { get; }
-
-        public static async Task<RunningServer> StartAsync(ServerKind kind)
-        {
-            var port = FreePort();
-            var process = ChildProcess.Spawn(kind.File, kind.Args(port));
-            var started = new List<int>();
-            var ready = new TaskCompletionSource();
-            var output = new StringBuilder();
-            process.Stdout!.Data += text =>
-            {
-                lock (output)
-                {
-                    output.Append(text);
-                    started = Regex.Matches(output.ToString(), @"Started process (\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
-                    if (started.Count >= kind.Processes) ready.TrySetResult();
-                }
-            };
-            if (await Task.WhenAny(ready.Task, process.Exited, Task.Delay(TimeSpan.FromSeconds(30))) != ready.Task)
-            {
-                await process.DisposeAsync();
-                throw new InvalidOperationException($"{kind.Name} did not start: {output}");
-            }
-            lock (output) return new RunningServer(process, new Uri($"http://127.0.0.1:{port}/"), started);
-        }
-
-        /// <summary>User and system CPU time of the whole tree, in clock ticks (1/100 s).</summary>
-        public long CpuTicks() => new[] { Pid }.Concat(Workers).Distinct().Sum(CpuTicksOf);
-
-        private static long CpuTicksOf(int pid)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime
-            }
-            catch (IOException)
-            {
-                return 0;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _process.Kill("SIGTERM");
-            if (await Task.WhenAny(_process.Exited, Task.Delay(TimeSpan.FromSeconds(15))) != _process.Exited) _process.Kill("SIGKILL");
-            await _process.DisposeAsync();
-            foreach (var worker in Workers.Where(w => Directory.Exists($"/proc/{w}")))
-                try { Process.GetProcessById(worker).Kill(); } catch (ArgumentException) { }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

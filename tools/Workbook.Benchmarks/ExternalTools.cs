@@ -4,8 +4,8 @@ using Workbook.Processes;
 
 namespace Workbook.Benchmarks;
 
-/// <summary>What one tool measured in one run.</summary>
-public sealed record Measurement(string Tool, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed);
+/// <summary>What one tool measured in one run (<paramref name="Requests"/>: completed and failed, when the tool says).</summary>
+public sealed record Measurement(string Tool, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, long Requests = 0, string Detail = "");
 
 /// <summary>wrk and ab, run as processes and read from their reports.</summary>
 public static partial class ExternalTools
@@ -19,26 +19,37 @@ public static partial class ExternalTools
             throw new InvalidOperationException($"Missing {string.Join(", ", missing.Select(m => m.Item1))}: install with 'sudo apt-get install {string.Join(' ', missing.Select(m => m.Item2))}'.");
     }
 
-    /// <summary><c>wrk -t2 -cN -dS --latency</c>; "Connection: close" for a new connection per request.</summary>
-    public static async Task<Measurement> WrkAsync(Uri url, int connections, TimeSpan duration, bool newConnection)
+    /// <summary>
+    /// <c>wrk -t2 -cN -dS --latency</c>; "Connection: close" for a new connection per request. wrk counts a
+    /// response slower than <paramref name="timeout"/> (its default: 2 s) as a timeout error.
+    /// </summary>
+    public static async Task<Measurement> WrkAsync(Uri url, int connections, TimeSpan duration, bool newConnection, TimeSpan? timeout = null)
     {
         List<string> args = ["-t2", $"-c{connections}", $"-d{duration.TotalSeconds:0}s", "--latency"];
+        if (timeout is { } t) args.Add($"--timeout={t.TotalSeconds:0}s");
         if (newConnection) args.AddRange(["-H", "Connection: close"]);
         var output = (await ChildProcess.ExecFileAsync("wrk", [.. args, url.ToString()], Limits(duration))).Stdout;
         var errors = SocketErrors().Match(output) is { Success: true } m ? m.Groups.Cast<Group>().Skip(1).Sum(g => long.Parse(g.Value)) : 0;
         var non2xx = Non2xx().Match(output) is { Success: true } n ? long.Parse(n.Groups[1].Value) : 0;
-        return new Measurement("wrk", Number(WrkRate(), output), WrkLatency(output, "50%"), WrkLatency(output, "99%"), errors + non2xx);
+        var detail = SocketErrors().Match(output) is { Success: true } e ? e.Value : "";
+        return new Measurement("wrk", Number(WrkRate(), output), WrkLatency(output, "50%"), WrkLatency(output, "99%"), errors + non2xx,
+            (long)Number(WrkRequests(), output), detail);
     }
 
-    /// <summary><c>ab [-k] -cN -tS</c>: ab is HTTP/1.0 and single-threaded; its percentiles are whole milliseconds.</summary>
-    public static async Task<Measurement> AbAsync(Uri url, int connections, TimeSpan duration, bool newConnection)
+    /// <summary>
+    /// <c>ab [-k] [-r] -cN -tS</c>: ab is HTTP/1.0 and single-threaded; its percentiles are whole milliseconds.
+    /// <paramref name="continueOnErrors"/> is <c>-r</c>: without it ab stops at the first reset.
+    /// </summary>
+    public static async Task<Measurement> AbAsync(Uri url, int connections, TimeSpan duration, bool newConnection, bool continueOnErrors = false)
     {
         List<string> args = ["-c", connections.ToString(), "-t", duration.TotalSeconds.ToString("0"), "-n", "100000000", "-q"];
         if (!newConnection) args.Insert(0, "-k");
+        if (continueOnErrors) args.Insert(0, "-r");
         var output = (await ChildProcess.ExecFileAsync("ab", [.. args, url.ToString()], Limits(duration))).Stdout;
         double Percent(string p) => Number(new Regex($@"^\s*{Regex.Escape(p)}\s+(\d+)", RegexOptions.Multiline), output);
         var failed = (long)Number(AbFailed(), output);
-        return new Measurement("ab", Number(AbRate(), output), Percent("50%"), Percent("99%"), failed);
+        var detail = AbFailedDetail().Match(output) is { Success: true } d ? d.Groups[1].Value : "";
+        return new Measurement("ab", Number(AbRate(), output), Percent("50%"), Percent("99%"), failed, (long)Number(AbComplete(), output), detail);
     }
 
     /// <summary>
@@ -91,4 +102,7 @@ public static partial class ExternalTools
     [GeneratedRegex(@"Non-2xx or 3xx responses: (\d+)")] private static partial Regex Non2xx();
     [GeneratedRegex(@"Requests per second:\s+([\d.]+)")] private static partial Regex AbRate();
     [GeneratedRegex(@"Failed requests:\s+(\d+)")] private static partial Regex AbFailed();
+    [GeneratedRegex(@"Failed requests:\s+\d+\s*\n\s*\(([^)]*)\)")] private static partial Regex AbFailedDetail();
+    [GeneratedRegex(@"Complete requests:\s+(\d+)")] private static partial Regex AbComplete();
+    [GeneratedRegex(@"(\d+) requests in")] private static partial Regex WrkRequests();
 }
