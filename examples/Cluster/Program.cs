@@ -166,6 +166,10 @@ static class Server
         {
             await app.StartAsync();
         }
+        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return 0; // told to stop (the primary disconnected it) before it listened
+        }
         catch (IOException e)
         {
             Console.Error.WriteLine($"Cluster: cannot listen on port {options.Port}: {e.Message}");
