@@ -44,7 +44,7 @@ public class AvailabilityChapterTests(ExecutedNotebooks run)
     [Fact]
     public void The_crash_loop_backed_off_gave_up_and_the_fix_refilled_the_place()
     {
-        var loop = Output("File.Delete(required);");
+        var loop = Output("fragile.Workers[1].Process.Kill");
         Assert.Contains("delays before each try: 0 ms, 100 ms, 200 ms, 400 ms, 800 ms; gave up after 4 tries", loop);
         Assert.Contains("no more restarts for its place", loop); // the primary's log says why
         Assert.Equal(13, Output("Check.That(crashedUnderGuard.Count").Split('\n').Count(l => l.StartsWith('✔')));
