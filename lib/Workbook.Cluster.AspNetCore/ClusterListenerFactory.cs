@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workbook.Cluster.Native;
+using Workbook.Processes.Native;
 
 namespace Workbook.Cluster.AspNetCore;
 
@@ -194,7 +195,7 @@ internal sealed class HandOffListener : IStoppableListener
                 if (received.Fd < 0) continue;
                 if (received.Length < HandOff.MessageLength || message[0] != HandOff.ConnectionTag || _refusing)
                 {
-                    FdPassing.close(received.Fd); // unread: the primary still holds it and gives it to another worker
+                    Libc.close(received.Fd); // unread: the primary still holds it and gives it to another worker
                     continue;
                 }
                 var id = BinaryPrimitives.ReadUInt32LittleEndian(message[1..]);

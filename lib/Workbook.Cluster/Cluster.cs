@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using Workbook.Processes;
 
 namespace Workbook.Cluster;
 
@@ -69,7 +70,7 @@ internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress
 /// <summary>The cluster's own messages on the fork channel (never shown to the user's Message handlers).</summary>
 internal static class ClusterMessages
 {
-    public const string Marker = "$wb"; // MessageChannel.InternalMarker
+    public const string Marker = MessageChannel.InternalMarker;
     public const string Online = "cluster-online";
     public const string Listening = "cluster-listening";
     public const string Disconnect = "cluster-disconnect";

@@ -228,7 +228,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         finally
         {
-            if (workerEnd >= 0) Native.FdPassing.close(workerEnd);
+            if (workerEnd >= 0) Workbook.Processes.Native.Libc.close(workerEnd);
         }
 
         var worker = new Worker(id, process, this, slot);
@@ -293,9 +293,9 @@ public sealed class ClusterPrimary : IAsyncDisposable
         var workers = _workers.Values.ToList();
         foreach (var worker in workers) worker.Disconnect();
         var deadline = Settings.DisconnectTimeout + TimeSpan.FromSeconds(5);
-        await Task.WhenAny(Task.WhenAll(workers.Select(w => w.Process.Exited.ContinueWith(_ => { }))), Task.Delay(deadline)).ConfigureAwait(false);
+        await Task.WhenAny(Task.WhenAll(workers.Select(w => w.Exited)), Task.Delay(deadline)).ConfigureAwait(false);
         foreach (var worker in workers.Where(w => !w.IsDead)) worker.Kill("SIGKILL");
-        await Task.WhenAll(workers.Select(w => w.Process.Exited.ContinueWith(_ => { }))).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await Task.WhenAll(workers.Select(w => w.Exited)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _roundRobin?.Dispose();
         _listener?.Dispose();
         _logger?.LogInformation("cluster on port {Port} stopped", Port);
@@ -335,20 +335,17 @@ public sealed class ClusterPrimary : IAsyncDisposable
         catch (ClusterException e)
         {
             await Task.WhenAny(worker.Process.Closed, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false); // its last words
-            var tail = _stderrTails.TryGetValue(worker, out var t) ? t.Text() : "";
+            var tail = worker.StderrTail.Text();
             throw new ClusterException(e.Message + (tail.Length > 0 ? $" Its last output on stderr:\n{tail}" : ""));
         }
     }
-
-    private readonly ConcurrentDictionary<Worker, Tail> _stderrTails = new();
 
     private void Wire(Worker worker)
     {
         var process = worker.Process;
         var prefix = $"[worker {worker.Id}] ";
-        var tail = _stderrTails[worker] = new Tail(20);
         ForwardLines(process.Stdout!, prefix, error: false, tail: null);
-        ForwardLines(process.Stderr!, prefix, error: true, tail);
+        ForwardLines(process.Stderr!, prefix, error: true, worker.StderrTail);
 
         process.SubscribeInternal(message =>
         {
@@ -570,7 +567,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
     }
 
-    private void ForwardLines(ChildReadable stream, string prefix, bool error, Tail? tail)
+    private void ForwardLines(ChildReadable stream, string prefix, bool error, OutputTail? tail)
     {
         var pending = new System.Text.StringBuilder();
         stream.Data += text =>
@@ -629,35 +626,6 @@ public sealed class ClusterPrimary : IAsyncDisposable
         _logger?.LogInformation("primary listening on {Address}:{Port} ({Policy})", Settings.Address, Port, Settings.SchedulingPolicy);
     }
 
-    private static void Raise(Action raise)
-    {
-        try
-        {
-            raise();
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"Unhandled exception in a cluster event handler: {e}");
-        }
-    }
+    private static void Raise(Action raise) => HandlerFailures.Run("a cluster event handler", raise);
 
-    /// <summary>The last lines a worker wrote to stderr, for the error when it fails to start.</summary>
-    private sealed class Tail(int lines)
-    {
-        private readonly Queue<string> _lines = new();
-
-        public void Add(string line)
-        {
-            lock (_lines)
-            {
-                _lines.Enqueue(line);
-                while (_lines.Count > lines) _lines.Dequeue();
-            }
-        }
-
-        public string Text()
-        {
-            lock (_lines) return string.Join("\n", _lines);
-        }
-    }
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Workbook.Cluster.Native;
+using Workbook.Processes.Native;
 
 namespace Workbook.Cluster;
 
@@ -176,7 +177,7 @@ internal sealed class HandOff : IDisposable
     public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, Action onSettled)
     {
         int* fds = stackalloc int[2];
-        if (FdPassing.socketpair(FdPassing.AF_UNIX, FdPassing.SOCK_SEQPACKET | FdPassing.SOCK_CLOEXEC, 0, fds) != 0)
+        if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
         return (new HandOff(fds[0], name, onSettled), fds[1]);
     }
@@ -327,7 +328,7 @@ internal sealed class HandOff : IDisposable
         {
             var received = FdPassing.Receive(_socket, message);
             if (received.Closed) break;
-            if (received.Fd >= 0) FdPassing.close(received.Fd); // a worker never sends descriptors back
+            if (received.Fd >= 0) Libc.close(received.Fd); // a worker never sends descriptors back
             if (received.Length < MessageLength || message[0] != SettledTag) continue;
             var id = BinaryPrimitives.ReadUInt32LittleEndian(message[1..]);
             Socket? connection;
@@ -344,7 +345,7 @@ internal sealed class HandOff : IDisposable
         lock (_sendGate) _socketClosed = true;
         Dispose();
         _sender.Join();
-        FdPassing.close(_socket);
+        Libc.close(_socket);
     }
 
     public override string ToString() => $"hand-off to {_name}";

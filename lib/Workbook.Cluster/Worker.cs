@@ -30,6 +30,9 @@ public sealed class Worker
     /// <summary>The place this worker fills (kept by its replacements).</summary>
     internal Slot Slot { get; }
 
+    /// <summary>Its last lines on stderr: kept with the worker, so they go when it goes.</summary>
+    internal OutputTail StderrTail { get; } = new(20);
+
     /// <summary>Node's <c>worker.id</c>: 1 for the first worker the primary forked, then 2, 3…; never reused.</summary>
     public int Id { get; }
 
@@ -177,15 +180,5 @@ public sealed class Worker
             Primary.Log(this, $"still running {after.TotalSeconds:0.#} s after it was told to stop: killed with SIGKILL");
     }
 
-    private void Raise(Action raise)
-    {
-        try
-        {
-            raise();
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"Unhandled exception in a {this} event handler: {e}");
-        }
-    }
+    private void Raise(Action raise) => HandlerFailures.Run($"a {this} event handler", raise);
 }

@@ -89,10 +89,13 @@ public sealed record LoadResult
     /// <summary>Successful requests per second.</summary>
     public double Throughput => Duration > TimeSpan.Zero ? Ok / Duration.TotalSeconds : 0;
 
+    /// <summary>The failures by reason, e.g. "12 refused, 3 reset"; <paramref name="none"/> when there were none.</summary>
+    public string DescribeFailures(string none) => Failed == 0 ? none
+        : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
+
     public override string ToString()
     {
-        var failures = Failed == 0 ? "no failures"
-            : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
+        var failures = DescribeFailures("no failures");
         return $"{Label}: {Requests:N0} requests in {Duration.TotalSeconds:0.0} s ({Profile}, {Connection}): {Ok:N0} ok, {failures}" +
                (Unfinished > 0 ? $", {Unfinished:N0} unfinished" : "") +
                $"; {Throughput:N0} req/s; latency p50 {FormatLatency(Latency.P50)}, p99 {FormatLatency(Latency.P99)}, max {FormatLatency(Latency.Max)}.";

@@ -40,8 +40,7 @@ namespace Workbook.Notebooks
         public static string Html(LoadResult result)
         {
             var l = result.Latency;
-            var failures = result.Failed == 0 ? "none"
-                : string.Join(", ", result.Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {LoadResult.Describe(f.Key)}"));
+            var failures = result.DescribeFailures("none");
             var rows = new List<(string, string)>
             {
                 ("load", $"{result.Profile}, {(result.Connection == ConnectionMode.KeepAlive ? "keep-alive" : "new connection per request")}"),

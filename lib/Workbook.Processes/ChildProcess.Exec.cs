@@ -82,7 +82,7 @@ public sealed partial class ChildProcess
         // Its own process group, so a limit ends the whole command line (a shell and what it started), not just the shell.
         var child = SpawnCore(command, args, spawnOptions, new LaunchExtras(NewProcessGroup: true));
         if (child.Pid is null) // it could not start: Exited has already failed with the reason
-            return new BufferedRun(null, null, "", "", null, null, false, (SpawnException)child.Exited.Exception!.InnerException!);
+            return new BufferedRun(null, null, "", "", null, null, false, child._spawnError!);
 
         ExecFailure? failure = null;
         string? detail = null;
@@ -111,8 +111,8 @@ public sealed partial class ChildProcess
         using var registration = cancellationToken.Register(() => Stop(null, "cancelled"));
 
         var exit = await child.Closed.ConfigureAwait(false);
-        var (outBytes, _) = await stdout.ConfigureAwait(false);
-        var (errBytes, _) = await stderr.ConfigureAwait(false);
+        var outBytes = await stdout.ConfigureAwait(false);
+        var errBytes = await stderr.ConfigureAwait(false);
         lock (stopping)
         {
             if (failure is null && !cancelled && !exit.Success)

@@ -67,7 +67,7 @@ public sealed class ChildReadable
     /// <summary>All the text from now (or from the start, if nothing was consumed yet) until the stream ends.</summary>
     public async Task<string> ReadToEndAsync(CancellationToken cancellationToken = default)
     {
-        var (bytes, _) = await CollectAsync(long.MaxValue, onLimit: null).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var bytes = await CollectAsync(long.MaxValue, onLimit: null).WaitAsync(cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(bytes);
     }
 
@@ -75,7 +75,7 @@ public sealed class ChildReadable
     /// Collects the bytes until the end, or until <paramref name="maxBytes"/> would be exceeded: then keeps the
     /// first <paramref name="maxBytes"/>, calls <paramref name="onLimit"/> once and completes.
     /// </summary>
-    internal Task<(byte[] Bytes, bool LimitHit)> CollectAsync(long maxBytes, Action? onLimit)
+    internal Task<byte[]> CollectAsync(long maxBytes, Action? onLimit)
     {
         var sink = new CollectSink(maxBytes, onLimit);
         _chunks.Subscribe(sink);
@@ -171,8 +171,8 @@ public sealed class ChildReadable
     private sealed class CollectSink(long maxBytes, Action? onLimit) : IFanoutSink<byte[]>
     {
         private readonly MemoryStream _bytes = new();
-        private readonly TaskCompletionSource<(byte[], bool)> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Task<(byte[] Bytes, bool LimitHit)> Result => _result.Task;
+        private readonly TaskCompletionSource<byte[]> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task<byte[]> Result => _result.Task;
         public bool Broken { get; private set; }
 
         public void OnItem(byte[] chunk)
@@ -184,10 +184,10 @@ public sealed class ChildReadable
             }
             _bytes.Write(chunk, 0, (int)(maxBytes - _bytes.Length));
             Broken = true;
-            _result.TrySetResult((_bytes.ToArray(), true));
+            _result.TrySetResult(_bytes.ToArray());
             onLimit?.Invoke();
         }
 
-        public void OnEnd() => _result.TrySetResult((_bytes.ToArray(), false));
+        public void OnEnd() => _result.TrySetResult(_bytes.ToArray());
     }
 }

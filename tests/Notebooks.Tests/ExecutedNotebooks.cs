@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Workbook.Processes;
 
@@ -82,8 +81,10 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
         _ => "",
     };
 
-    private static string Metadata(string key) =>
-        typeof(ExecutedNotebooks).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+    /// <summary>How many checks a check cell's output shows as passed (lines starting with ✔).</summary>
+    public static int PassedChecks(string output) => output.Split('\n').Count(l => l.StartsWith('✔'));
+
+    private static string Metadata(string key) => Workbook.Testing.TestEnvironment.BuildMetadata(typeof(ExecutedNotebooks).Assembly, key);
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using Workbook.LoadTesting;
 
 namespace Workbook.Cluster.Tests;
@@ -36,12 +35,7 @@ internal static class Programs
         AttributeBy = "X-Worker-Pid",
     });
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Workbook.Testing.TestEnvironment.FreePort();
 
     /// <summary>Whether the port can be bound again; gives the process that still has it a moment to let go.</summary>
     public static async Task<string?> PortStillTaken(int port, TimeSpan within)
@@ -66,6 +60,5 @@ internal static class Programs
         }
     }
 
-    private static string Metadata(string key) =>
-        typeof(Programs).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+    private static string Metadata(string key) => Workbook.Testing.TestEnvironment.BuildMetadata(typeof(Programs).Assembly, key);
 }

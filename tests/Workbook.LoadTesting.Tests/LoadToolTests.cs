@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,7 @@ namespace Workbook.LoadTesting.Tests;
 /// <summary>tools/Workbook.Load, run as a process against a real server.</summary>
 public class LoadToolTests
 {
-    private static readonly string Tool = typeof(LoadToolTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LoadTool").Value!;
+    private static readonly string Tool = Workbook.Testing.TestEnvironment.BuildMetadata(typeof(LoadToolTests).Assembly, "LoadTool");
 
     [Fact]
     public async Task It_runs_a_load_and_reports_it_as_json()

@@ -27,10 +27,5 @@ internal sealed record TestServer(WebApplication App, Uri Url) : IAsyncDisposabl
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 
     /// <summary>A port nothing listens on.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Workbook.Testing.TestEnvironment.FreePort();
 }

@@ -6,9 +6,7 @@ internal static class Run
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     /// <summary>The dummy program (tests/Workbook.Processes.Tests.Dummy): a child or parent with one behaviour per mode.</summary>
-    public static string Dummy { get; } = typeof(Run).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-        .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "Dummy").Value!;
+    public static string Dummy { get; } = Workbook.Testing.TestEnvironment.BuildMetadata(typeof(Run).Assembly, "Dummy");
 
 
     /// <summary>Reads both streams to the end and waits for 'close'.</summary>

@@ -20,7 +20,7 @@ public static class AvailabilityBenchmark
     public static async Task<int> RunAsync(int rounds, int repetitions, string outDir)
     {
         ExternalTools.RequireInstalled();
-        var node = await HasNodeAsync();
+        var node = await NodeVersionAsync() is not null;
         var pm2 = node ? await Pm2.InstallAsync() : null;
         var results = new Dictionary<string, object>();
         var report = new StringBuilder();
@@ -237,22 +237,8 @@ public static class AvailabilityBenchmark
         }
         await using (var server = await RunningServer.StartAsync(ServerKind.OursWith($"K={limit}", NotesWork, "--hand-off-limit", limit)))
             loop = (await ExternalTools.AbAsync(server.Url, 200, five, newConnection: true)).RequestsPerSecond;
-        CrashRun crash;
-        crash = await CrashRunAsync(ServerKind.OursWith($"K={limit}, abrupt crashes", NotesWork, "--hand-off-limit", limit, "--crash-after-max", "5000", "--crash-abruptly"));
+        var crash = await CrashRunAsync(ServerKind.OursWith($"K={limit}, abrupt crashes", NotesWork, "--hand-off-limit", limit, "--crash-after-max", "5000", "--crash-abruptly"));
         Console.WriteLine($"  hand-off limit {limit,4}: hello {hello,7:N0}  slow {slow,6:N0}  loop {loop,5:N0} req/s;  {crash.Crashes} abrupt crashes, {crash.Failed} failed");
         return new LimitRun(limit, hello, slow, loop, crash.Crashes, crash.Failed);
-    }
-
-    private static async Task<bool> HasNodeAsync()
-    {
-        try
-        {
-            await Workbook.Processes.ChildProcess.ExecFileAsync("node", ["--version"]);
-            return true;
-        }
-        catch (Workbook.Processes.SpawnException)
-        {
-            return false;
-        }
     }
 }

@@ -8,7 +8,9 @@ namespace Workbook.Benchmarks;
 public static class BenchmarkReport
 {
     /// <param name="settings">What the run was given (rounds, repetitions, tools found), written beside the results.</param>
-    public static int Write(string outDir, string name, StringBuilder report, IReadOnlyDictionary<string, object?> settings, object results)
+    /// <param name="resultsKey">The JSON property that holds <paramref name="results"/>.</param>
+    public static int Write(string outDir, string name, StringBuilder report, IReadOnlyDictionary<string, object?> settings, object results,
+        string resultsKey = "results")
     {
         var json = new Dictionary<string, object?>
         {
@@ -17,7 +19,7 @@ public static class BenchmarkReport
             ["runtime"] = RuntimeInformation.FrameworkDescription,
         };
         foreach (var (key, value) in settings) json[key] = value;
-        json["results"] = results;
+        json[resultsKey] = results;
 
         Directory.CreateDirectory(outDir);
         File.WriteAllText(Path.Combine(outDir, name + ".md"), report.ToString());

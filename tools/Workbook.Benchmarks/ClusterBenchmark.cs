@@ -191,7 +191,7 @@ public static class ClusterBenchmark
     private static long Rss(int pid) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 
-    private static async Task<string?> NodeVersionAsync()
+    internal static async Task<string?> NodeVersionAsync()
     {
         try
         {

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Workbook.Processes;
 
 namespace Workbook.Benchmarks;
@@ -72,23 +71,9 @@ public static class LoadRunnerBenchmark
             results.Add(new { scenario.Name, scenario.Path, scenario.NewConnection, Runs = runs, Medians = medians.Values });
         }
 
-        Directory.CreateDirectory(outDir);
-        var json = JsonSerializer.Serialize(new
+        return BenchmarkReport.Write(outDir, "load-runner", report, new Dictionary<string, object?>
         {
-            Date = DateTime.UtcNow.ToString("yyyy-MM-dd"),
-            Cores = Environment.ProcessorCount,
-            Runtime = RuntimeInformation.FrameworkDescription,
-            Os = RuntimeInformation.OSDescription,
-            Connections = connections,
-            Seconds = seconds,
-            Rounds = rounds,
-            Scenarios = results,
-        }, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
-        File.WriteAllText(Path.Combine(outDir, "load-runner.json"), json + "\n");
-        File.WriteAllText(Path.Combine(outDir, "load-runner.md"), report.ToString());
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"written to {Path.GetFullPath(outDir)}");
-        return 0;
+            ["os"] = RuntimeInformation.OSDescription, ["connections"] = connections, ["seconds"] = seconds, ["rounds"] = rounds,
+        }, results, resultsKey: "scenarios");
     }
 }

@@ -17,9 +17,7 @@ public sealed class Pm2 : IAsyncDisposable
     private Pm2(string bin, string home)
     {
         _bin = bin;
-        _env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        _env["PM2_HOME"] = home;
+        _env = ChildEnvironment.CurrentWith([new("PM2_HOME", home)]);
     }
 
     public Uri Url { get; private set; } = null!;

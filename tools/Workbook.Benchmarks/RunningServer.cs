@@ -45,9 +45,7 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<RunningServer> StartAsync(ServerKind kind)
     {
         var port = FreePort();
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        foreach (var (name, value) in kind.Env) env[name] = value;
+        var env = ChildEnvironment.CurrentWith(kind.Env);
         var process = ChildProcess.Spawn(kind.File, kind.Args(port), new SpawnOptions { Env = env });
         var started = new List<int>();
         var ready = new TaskCompletionSource();

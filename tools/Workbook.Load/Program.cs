@@ -120,8 +120,7 @@ var table = new Table().AddColumns("", "").HideHeaders();
 table.AddRow("load", Markup.Escape($"{result.Profile}, {result.Connection}"));
 table.AddRow("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy})");
 table.AddRow("ok", $"{result.Ok:N0} ({result.Throughput:N0} req/s)");
-table.AddRow("failed", result.Failed == 0 ? "none"
-    : string.Join(", ", result.Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {LoadResult.Describe(f.Key)}")));
+table.AddRow("failed", result.DescribeFailures("none"));
 if (result.Unfinished > 0) table.AddRow("unfinished", $"{result.Unfinished:N0}");
 var l = result.Latency;
 table.AddRow("latency", $"p50 {LoadResult.FormatLatency(l.P50)}, p90 {LoadResult.FormatLatency(l.P90)}, p99 {LoadResult.FormatLatency(l.P99)}, max {LoadResult.FormatLatency(l.Max)}");

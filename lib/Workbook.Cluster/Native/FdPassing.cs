@@ -1,6 +1,7 @@
 // Passing an accepted connection's descriptor to another process needs sendmsg/recvmsg with SCM_RIGHTS, which
 // .NET does not expose; this is the round-robin hand-off Node's primary does over its own channel.
 using System.Runtime.InteropServices;
+using Workbook.Processes.Native;
 
 namespace Workbook.Cluster.Native;
 
@@ -14,11 +15,7 @@ internal static unsafe partial class FdPassing
     private const int MSG_NOSIGNAL = 0x4000;
     private const int MSG_DONTWAIT = 0x40;
     public const int EAGAIN = 11;
-    private const int EINTR = 4;
-
-    public const int AF_UNIX = 1;
-    public const int SOCK_SEQPACKET = 5;
-    public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOCK_SEQPACKET = 5; // with Libc.socketpair, AF_UNIX
 
     [StructLayout(LayoutKind.Sequential)]
     private struct IoVec
@@ -57,12 +54,6 @@ internal static unsafe partial class FdPassing
     [LibraryImport(Lib, SetLastError = true)]
     private static partial nint recvmsg(int socket, MsgHdr* message, int flags);
 
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int socketpair(int domain, int type, int protocol, int* fds);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int close(int fd);
-
     /// <summary>
     /// Sends <paramref name="payload"/> (at most 16 bytes) with <paramref name="fd"/> attached, or alone when
     /// <paramref name="fd"/> is -1. Blocks while the receiver's queue is full unless <paramref name="wait"/> is false.
@@ -83,7 +74,7 @@ internal static unsafe partial class FdPassing
             while (sendmsg(socket, &message, MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT)) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != EINTR) return errno;
+                if (errno != Libc.EINTR) return errno;
             }
         }
         return 0;
@@ -104,7 +95,7 @@ internal static unsafe partial class FdPassing
             while ((read = recvmsg(socket, &message, MSG_CMSG_CLOEXEC)) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != EINTR) return new Received(-1, 0, Closed: true, errno);
+                if (errno != Libc.EINTR) return new Received(-1, 0, Closed: true, errno);
             }
             if (read == 0) return new Received(-1, 0, Closed: true, 0);
             bool hasFd = message.ControlLength >= 20 && control.Level == SOL_SOCKET && control.Type == SCM_RIGHTS;
