@@ -55,6 +55,6 @@ public sealed record LoadTest
                 throw new ArgumentException($"Invalid header '{name}: {value}'.");
     }
 
-    private static bool IsLoopback(Uri url) =>
+    internal static bool IsLoopback(Uri url) =>
         url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 }

@@ -1,0 +1,80 @@
+namespace Workbook.LoadTesting;
+
+/// <summary>One second of a session run, by completion time; the seconds add up to the result's totals.</summary>
+public sealed record SessionSecond(int Second, long SessionsStarted, long PagesOk, long PagesLost, long Failed);
+
+/// <summary>A progress snapshot of a session run that is still going.</summary>
+public sealed record SessionLoadProgress(
+    TimeSpan Elapsed, TimeSpan Duration, long Sessions, long SessionsLost, long PagesOk, long PagesLost, long Failed);
+
+/// <summary>
+/// What a session run counted. Every request ends up in exactly one count:
+/// <see cref="Logins"/> + <see cref="Pages"/> = <see cref="Sessions"/> + <see cref="PagesOk"/> + <see cref="PagesLost"/>
+/// + <see cref="Failed"/> + <see cref="Unfinished"/>.
+/// </summary>
+public sealed record SessionLoadResult
+{
+    public required string Label { get; init; }
+    public required Uri Url { get; init; }
+
+    /// <summary>How long load was offered: the test's duration, or less if a bound or cancellation stopped it.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Why the run stopped: "time", "session count" or "cancelled".</summary>
+    public required string StoppedBy { get; init; }
+
+    public required int Clients { get; init; }
+
+    /// <summary>Logins sent.</summary>
+    public required long Logins { get; init; }
+
+    /// <summary>Logins that succeeded: sessions begun.</summary>
+    public required long Sessions { get; init; }
+
+    /// <summary>Sessions in which a page came back 401. A user stops at the first 401 and logs in again.</summary>
+    public required long SessionsLost { get; init; }
+
+    /// <summary>Page requests sent.</summary>
+    public required long Pages { get; init; }
+
+    /// <summary>Pages answered 2xx (including any <see cref="WrongUser"/>).</summary>
+    public required long PagesOk { get; init; }
+
+    /// <summary>Pages answered 401: the worker did not know the session.</summary>
+    public required long PagesLost { get; init; }
+
+    /// <summary>2xx pages whose body does not name the user: another user's data. Must stay 0.</summary>
+    public required long WrongUser { get; init; }
+
+    /// <summary>Requests in flight when the run ended; abandoned, not counted as failures.</summary>
+    public required long Unfinished { get; init; }
+
+    /// <summary>Failed logins and pages by a short reason, e.g. "login: 503", "page: connection refused", "page: timeout".</summary>
+    public required IReadOnlyDictionary<string, long> Failures { get; init; }
+
+    public required IReadOnlyList<SessionSecond> Timeline { get; init; }
+
+    /// <summary>Page responses (any status) per value of <see cref="SessionLoadTest.AttributeBy"/>: which worker answered how often.</summary>
+    public required IReadOnlyDictionary<string, long> ByAttribution { get; init; }
+
+    public required IReadOnlyList<LoadMark> Marks { get; init; }
+
+    public long Failed => Failures.Values.Sum();
+
+    /// <summary>The share of sessions that were lost (0 when there were none).</summary>
+    public double SessionLossRate => Sessions > 0 ? (double)SessionsLost / Sessions : 0;
+
+    /// <summary>The share of page requests answered 401 (0 when there were none).</summary>
+    public double PageLossRate => Pages > 0 ? (double)PagesLost / Pages : 0;
+
+    /// <summary>The failures by reason, largest first, e.g. "12× login: connection refused, 3× page: 500"; <paramref name="none"/> when there were none.</summary>
+    public string DescribeFailures(string none) => Failed == 0 ? none
+        : string.Join(", ", Failures.OrderByDescending(f => f.Value).Select(f => $"{f.Value:N0}× {f.Key}"));
+
+    public override string ToString() =>
+        $"{Label}: {Sessions:N0} logins, {SessionsLost:N0} lost a session ({SessionLossRate * 100:0.0}%), {Pages:N0} pages, " +
+        (Failed == 0 ? "0 failed" : $"{Failed:N0} failed ({DescribeFailures("")})") +
+        (WrongUser > 0 ? $", {WrongUser:N0} pages showed another user's data" : "") +
+        (Unfinished > 0 ? $", {Unfinished:N0} unfinished" : "") +
+        $"; {Clients} clients, {Duration.TotalSeconds:0.0} s.";
+}
