@@ -32,6 +32,7 @@ public static class ClusterWorkerExtensions
                 sp.GetRequiredService<ClusterListenerFactory>(), sp.GetRequiredService<ILogger<ClusterWorker>>()));
             services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<ClusterListenerFactory>());
             services.AddSingleton<IStartupFilter, CloseWhileDrainingFilter>();
+            if (settings.AffinityCookie is not null) services.AddSingleton<IStartupFilter, AffinityCookieFilter>();
             services.AddHostedService<WorkerLifecycle>();
             services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout);
         });

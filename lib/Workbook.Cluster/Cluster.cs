@@ -16,11 +16,13 @@ public static class Cluster
     internal const string AddressVariable = "WORKBOOK_CLUSTER_ADDRESS";
     internal const string PortVariable = "WORKBOOK_CLUSTER_PORT";
     internal const string DrainVariable = "WORKBOOK_CLUSTER_DRAIN_MS";
+    internal const string AffinityCookieVariable = "WORKBOOK_CLUSTER_AFFINITY_COOKIE";
 
     /// <summary>The fd number at which a worker finds its hand-off socket (round-robin) or the listening socket (shared).</summary>
     internal const int WorkerSocketFd = 4;
 
     private static readonly Lazy<WorkerSettings?> Settings = new(WorkerSettings.FromEnvironment);
+    private static readonly Lazy<ISharedStore> WorkerStore = new(() => new PrimaryStoreClient());
 
     /// <summary>True when this process was forked by a cluster primary.</summary>
     public static bool IsWorker => Settings.Value is not null;
@@ -30,6 +32,15 @@ public static class Cluster
 
     /// <summary>In a worker, its id (Node's <c>cluster.worker.id</c>): 1 for the first worker forked, and so on.</summary>
     public static int? WorkerId => Settings.Value?.Id;
+
+    /// <summary>
+    /// In a worker: the primary's shared store (<see cref="ClusterPrimary.Store"/>), reached over this worker's
+    /// channel. What one worker stores, every other worker reads, and it outlives the worker.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This process is not a cluster worker (the primary has <see cref="ClusterPrimary.Store"/>).</exception>
+    public static ISharedStore Store => IsWorker
+        ? WorkerStore.Value
+        : throw new InvalidOperationException("Cluster.Store is a worker's way to the primary's store, and this process is not a cluster worker. In the primary, use ClusterPrimary.Store.");
 
     /// <summary>What the primary told this worker (for the worker-side integration); null in a primary.</summary>
     internal static WorkerSettings? Worker => Settings.Value;
@@ -46,7 +57,7 @@ public static class Cluster
 }
 
 /// <summary>A worker's view of its cluster, read from the variables the primary set.</summary>
-internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DrainTimeout)
+internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DrainTimeout, string? AffinityCookie = null)
 {
     public static WorkerSettings? FromEnvironment()
     {
@@ -60,10 +71,11 @@ internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress
         var address = IPAddress.TryParse(Environment.GetEnvironmentVariable(Cluster.AddressVariable), out var a) ? a : IPAddress.Loopback;
         var port = int.TryParse(Environment.GetEnvironmentVariable(Cluster.PortVariable), out var p) ? p : 0;
         var drain = int.TryParse(Environment.GetEnvironmentVariable(Cluster.DrainVariable), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(10);
+        var cookie = Environment.GetEnvironmentVariable(Cluster.AffinityCookieVariable) is { Length: > 0 } name ? name : null;
         // Not handed on to this worker's own children: they are not workers.
-        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DrainVariable })
+        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DrainVariable, Cluster.AffinityCookieVariable })
             Environment.SetEnvironmentVariable(v, null);
-        return new WorkerSettings(id, policy, address, port, drain);
+        return new WorkerSettings(id, policy, address, port, drain, cookie);
     }
 }
 

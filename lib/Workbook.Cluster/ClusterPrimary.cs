@@ -67,6 +67,18 @@ public sealed class ClusterPrimary : IAsyncDisposable
 
     public ClusterSettings Settings { get; }
 
+    /// <summary>
+    /// The primary-hosted shared store: workers reach it through <see cref="Cluster.Store"/>, this process directly.
+    /// It lives as long as the primary, so what workers store survives their crashes and rolling restarts.
+    /// </summary>
+    public SharedStore Store { get; } = new();
+
+    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections that went to their client's worker.</summary>
+    public long StickyConnections => _roundRobin?.Sticky ?? 0;
+
+    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed round-robin instead.</summary>
+    public long ReroutedConnections => _roundRobin?.Rerouted ?? 0;
+
     /// <summary>The port the workers share (the one chosen when <see cref="ClusterSettings.Port"/> was 0).</summary>
     public int Port { get; private set; }
 
@@ -207,13 +219,14 @@ public sealed class ClusterPrimary : IAsyncDisposable
             [Cluster.PortVariable] = Port.ToString(),
             [Cluster.DrainVariable] = ((long)Settings.DisconnectTimeout.TotalMilliseconds).ToString(),
         };
+        if (Settings.SessionAffinity == SessionAffinity.Cookie) env[Cluster.AffinityCookieVariable] = Settings.AffinityCookieName;
 
         HandOff? handOff = null;
         int workerEnd = -1;
         List<(int, int)> inherit = [];
         if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin)
         {
-            (handOff, workerEnd) = HandOff.Create($"worker {id}", onSettled: () => _roundRobin?.Distribute());
+            (handOff, workerEnd) = HandOff.Create($"worker {id}", id, slot.Number, onSettled: () => _roundRobin?.Distribute());
             inherit.Add((workerEnd, Cluster.WorkerSocketFd));
         }
         else if (Settings.SchedulingPolicy == SchedulingPolicy.Shared)
@@ -298,6 +311,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         await Task.WhenAll(workers.Select(w => w.Exited)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _roundRobin?.Dispose();
         _listener?.Dispose();
+        Store.Dispose();
         _logger?.LogInformation("cluster on port {Port} stopped", Port);
     }
 
@@ -366,6 +380,16 @@ public sealed class ClusterPrimary : IAsyncDisposable
                     _logger?.LogInformation("{Worker} listening on port {Port}", worker, port);
                     worker.OnListening(port);
                     Raise(() => Listening?.Invoke(worker, port));
+                    break;
+                case StoreProtocol.Request:
+                    try
+                    {
+                        process.Send(Store.Serve(message));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // The worker is gone: nobody waits for the reply.
+                    }
                     break;
             }
         });
@@ -622,8 +646,13 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         socket.Listen(511);
         _listener = socket;
-        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings.HandOffLimit, _logger);
+        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings, SlotCount, _logger);
         _logger?.LogInformation("primary listening on {Address}:{Port} ({Policy})", Settings.Address, Port, Settings.SchedulingPolicy);
+    }
+
+    private int SlotCount()
+    {
+        lock (_slots) return _slots.Count;
     }
 
     private static void Raise(Action raise) => HandlerFailures.Run("a cluster event handler", raise);

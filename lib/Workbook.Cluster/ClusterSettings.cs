@@ -42,6 +42,18 @@ public sealed record ClusterSettings
     /// </remarks>
     public int? HandOffLimit { get; init; } = 32;
 
+    /// <summary>Round-robin only: sticky routing by client IP or by cookie (see <see cref="Workbook.Cluster.SessionAffinity"/>). Default: none.</summary>
+    public SessionAffinity SessionAffinity { get; init; } = SessionAffinity.None;
+
+    /// <summary>The cookie that names a client's worker under <see cref="SessionAffinity.Cookie"/>.</summary>
+    public string AffinityCookieName { get; init; } = "WorkbookAffinity";
+
+    /// <summary>
+    /// Under <see cref="SessionAffinity.Cookie"/>: how long the primary waits for a new connection's request
+    /// headers before it gives up looking for the cookie and routes the connection round-robin.
+    /// </summary>
+    public TimeSpan AffinityReadTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>When a crashed worker is replaced, how fast, and when the primary gives up (PM2's restart options).</summary>
     public RestartPolicy Restart { get; init; } = new();
 
@@ -64,6 +76,11 @@ public sealed record ClusterSettings
         if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Not a port number.");
         if (ListenTimeout <= TimeSpan.Zero || DisconnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ListenTimeout), "Timeouts must be positive.");
         if (HandOffLimit is < 1) throw new ArgumentOutOfRangeException(nameof(HandOffLimit), HandOffLimit, "The hand-off limit must be at least 1 (or null for none).");
+        if (SessionAffinity != SessionAffinity.None && SchedulingPolicy != SchedulingPolicy.RoundRobin)
+            throw new ArgumentException($"Session affinity ({SessionAffinity}) needs the round-robin policy: only then does the primary decide where a connection goes (here: {SchedulingPolicy}).");
+        if (SessionAffinity == SessionAffinity.Cookie && (string.IsNullOrWhiteSpace(AffinityCookieName) || AffinityCookieName.Any(c => c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".Contains(c))))
+            throw new ArgumentException($"'{AffinityCookieName}' is not a valid cookie name.");
+        if (AffinityReadTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AffinityReadTimeout), AffinityReadTimeout, "The affinity read timeout must be positive.");
         ArgumentNullException.ThrowIfNull(Restart);
         Restart.Validate();
     }

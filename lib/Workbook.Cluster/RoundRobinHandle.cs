@@ -22,13 +22,21 @@ internal sealed class RoundRobinHandle : IDisposable
     private readonly List<HandOff> _ready = [];
     private readonly Queue<Socket> _pending = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly AffinityRouter? _affinity;
     private int _next;
+    private long _sticky, _rerouted;
 
-    public RoundRobinHandle(Socket listener, int? limit, ILogger? logger)
+    public RoundRobinHandle(Socket listener, ClusterSettings settings, Func<int> slots, ILogger? logger)
     {
         _listener = listener;
-        _limit = limit;
+        _limit = settings.HandOffLimit;
         _logger = logger;
+        _affinity = settings.SessionAffinity switch
+        {
+            SessionAffinity.ClientIp => new ClientIpRouter(this, slots),
+            SessionAffinity.Cookie => new CookieRouter(this, settings.AffinityCookieName, settings.AffinityReadTimeout, logger),
+            _ => null,
+        };
         // A thread of its own: accepting and handing over without hopping between pool threads keeps the cost
         // of a new connection low (it is paid on every request when clients do not keep connections alive).
         var acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "cluster accept" };
@@ -40,6 +48,12 @@ internal sealed class RoundRobinHandle : IDisposable
     {
         get { lock (_gate) return _pending.Count; }
     }
+
+    /// <summary>Connections that went to the worker their client had (by IP or cookie).</summary>
+    public long Sticky => Interlocked.Read(ref _sticky);
+
+    /// <summary>Connections whose client had a worker that no longer takes connections: they went round-robin.</summary>
+    public long Rerouted => Interlocked.Read(ref _rerouted);
 
     /// <summary>A worker now listens: it takes its turn from the next connection on.</summary>
     public void Add(HandOff worker)
@@ -75,6 +89,7 @@ internal sealed class RoundRobinHandle : IDisposable
     {
         _stop.Cancel();
         _listener.Dispose();
+        _affinity?.Dispose();
         lock (_gate)
         {
             while (_pending.TryDequeue(out var socket)) socket.Dispose();
@@ -99,9 +114,44 @@ internal sealed class RoundRobinHandle : IDisposable
                 }
                 return;
             }
+            if (_affinity is not null)
+            {
+                _affinity.Route(connection);
+                continue;
+            }
             lock (_gate) _pending.Enqueue(connection);
             Distribute();
         }
+    }
+
+    /// <summary>
+    /// Sticky routing's way in: to the listening worker that matches <paramref name="preferred"/> at once (its
+    /// hand-off limit does not apply: the client belongs there), or, when none does, round-robin.
+    /// </summary>
+    public void Dispatch(Socket connection, Func<HandOff, bool>? preferred)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            connection.Dispose();
+            return;
+        }
+        HandOff? target = null;
+        lock (_gate)
+        {
+            if (preferred is not null)
+            {
+                target = _ready.Find(h => preferred(h));
+                if (target is null) _rerouted++;
+                else
+                {
+                    _sticky++;
+                    target.Reserve();
+                }
+            }
+            if (target is null) _pending.Enqueue(connection);
+        }
+        if (target is not null) target.Enqueue(connection, onFailed: Failed);
+        else Distribute();
     }
 
     /// <summary>Hands waiting connections to workers in turn, skipping those without room.</summary>
@@ -162,10 +212,12 @@ internal sealed class HandOff : IDisposable
     private int _closed;
     private long _handedOver;
 
-    private HandOff(int socket, string name, Action onSettled)
+    private HandOff(int socket, string name, int workerId, int slot, Action onSettled)
     {
         _socket = socket;
         _name = name;
+        WorkerId = workerId;
+        Slot = slot;
         _onSettled = onSettled;
         _sender = new Thread(Send) { IsBackground = true, Name = $"hand-off to {name}" };
         _sender.Start();
@@ -174,13 +226,19 @@ internal sealed class HandOff : IDisposable
     }
 
     /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, Action onSettled)
+    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int slot, Action onSettled)
     {
         int* fds = stackalloc int[2];
         if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name, onSettled), fds[1]);
+        return (new HandOff(fds[0], name, workerId, slot, onSettled), fds[1]);
     }
+
+    /// <summary>The worker's id (what its affinity cookie names).</summary>
+    public int WorkerId { get; }
+
+    /// <summary>The worker's place in the cluster (what a client IP hashes to).</summary>
+    public int Slot { get; }
 
     /// <summary>How many connections were handed over successfully.</summary>
     public long HandedOver => Interlocked.Read(ref _handedOver);
