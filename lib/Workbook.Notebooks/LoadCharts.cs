@@ -82,9 +82,12 @@ public static class LoadCharts
 
     /// <summary>A staircase: each second's value held from its start to its end.</summary>
     private static Coordinates[] Steps(IReadOnlyList<TimelineSecond> seconds, Func<TimelineSecond, long> value) =>
-        seconds.SelectMany(s => new[] { new Coordinates(s.Second, value(s)), new Coordinates(s.Second + 1, value(s)) }).ToArray();
+        Steps(seconds, s => s.Second, value);
 
-    private static void AddMarks(Plot plot, IReadOnlyList<LoadMark> marks)
+    internal static Coordinates[] Steps<T>(IReadOnlyList<T> seconds, Func<T, int> second, Func<T, long> value) =>
+        seconds.SelectMany(s => new[] { new Coordinates(second(s), value(s)), new Coordinates(second(s) + 1, value(s)) }).ToArray();
+
+    internal static void AddMarks(Plot plot, IReadOnlyList<LoadMark> marks)
     {
         foreach (var mark in marks)
         {

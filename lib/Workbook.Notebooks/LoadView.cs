@@ -18,17 +18,23 @@ namespace Workbook.Notebooks
         /// Shows the run's progress in the cell (elapsed time, requests, failures, current rate), updated while it
         /// runs, and returns its result. Start it without awaiting to act during the run (kill a worker, mark it).
         /// </summary>
-        public static async Task<LoadResult> ShowProgressAsync(this LoadRun run)
+        public static Task<LoadResult> ShowProgressAsync(this LoadRun run)
         {
             ArgumentNullException.ThrowIfNull(run);
-            var display = KernelInvocationContext.Current?.Display(Progress(run.Test, run.Progress, done: false), HtmlFormatter.MimeType);
-            while (!run.Completion.IsCompleted)
+            return ShowWhileRunningAsync(run.Completion, done => Progress(run.Test, run.Progress, done));
+        }
+
+        /// <summary>Shows <paramref name="view"/> in the cell and refreshes it until <paramref name="completion"/> completes.</summary>
+        internal static async Task<T> ShowWhileRunningAsync<T>(Task<T> completion, Func<bool, IHtmlContent> view)
+        {
+            var display = KernelInvocationContext.Current?.Display(view(false), HtmlFormatter.MimeType);
+            while (!completion.IsCompleted)
             {
-                await Task.WhenAny(run.Completion, Task.Delay(RefreshEvery));
-                display?.Update(Progress(run.Test, run.Progress, done: run.Completion.IsCompleted));
+                await Task.WhenAny(completion, Task.Delay(RefreshEvery));
+                display?.Update(view(completion.IsCompleted));
             }
-            var result = await run.Completion;
-            display?.Update(Progress(run.Test, run.Progress, done: true));
+            var result = await completion;
+            display?.Update(view(true));
             return result;
         }
 

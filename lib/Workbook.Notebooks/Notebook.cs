@@ -32,6 +32,7 @@ public static class Notebook
             Formatter.SetPreferredMimeTypesFor(typeof(ChildExit), PlainTextFormatter.MimeType);
             Formatter.Register<BusyLatency>(result => result.ToString(), PlainTextFormatter.MimeType);
             Formatter.Register<LoadResult>((result, writer) => writer.Write(LoadView.Html(result)), HtmlFormatter.MimeType);
+            Formatter.Register<SessionLoadResult>((result, writer) => writer.Write(SessionView.Html(result)), HtmlFormatter.MimeType);
             Formatter.SetPreferredMimeTypesFor(typeof(BusyLatency), PlainTextFormatter.MimeType);
 
             // The kernel's own stdout is its protocol channel: "inherit" must mean the cell's output.
