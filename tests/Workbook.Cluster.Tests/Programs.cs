@@ -12,6 +12,9 @@ internal static class Programs
     /// <summary>examples/Cluster: the notes' cluster.js + server.js.</summary>
     public static string ClusterExample { get; } = Metadata("ClusterExample");
 
+    /// <summary>examples/Sessions: the login app of chapter 07 (session store and affinity chosen by flags).</summary>
+    public static string SessionsExample { get; } = Metadata("SessionsExample");
+
     /// <summary>The process tests' dummy: "crash" exits at once with 3, "no-channel-code" runs and never listens.</summary>
     public static string Dummy { get; } = Metadata("Dummy");
 
