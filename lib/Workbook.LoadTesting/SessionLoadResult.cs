@@ -34,6 +34,15 @@ public sealed record SessionLoadResult
     /// <summary>Sessions in which a page came back 401. A user stops at the first 401 and logs in again.</summary>
     public required long SessionsLost { get; init; }
 
+    /// <summary>
+    /// Clients (of <see cref="Clients"/>) that were asked to log in again at least once: how many of the users at the
+    /// time a crowd of the same size would see losing their login.
+    /// </summary>
+    public required int ClientsWhoLostASession { get; init; }
+
+    /// <summary>The share of clients that lost a session at least once.</summary>
+    public double ClientLossRate => Clients > 0 ? (double)ClientsWhoLostASession / Clients : 0;
+
     /// <summary>Page requests sent.</summary>
     public required long Pages { get; init; }
 

@@ -13,6 +13,7 @@ internal sealed class SessionRecorder(long start)
     private readonly Dictionary<string, long> _failures = [];
     private readonly Dictionary<string, long> _byAttribution = [];
     private readonly List<LoadMark> _marks = [];
+    private readonly HashSet<int> _usersWhoLost = [];
     private long _logins, _sessions, _sessionsLost, _pages, _pagesOk, _pagesLost, _wrongUser, _unfinished, _failed;
 
     private sealed class Counts
@@ -47,12 +48,13 @@ internal sealed class SessionRecorder(long start)
     }
 
     /// <summary>A 401: the page and its session are lost (the user then logs in again).</summary>
-    public void PageLost(string? attribution)
+    public void PageLost(int user, string? attribution)
     {
         lock (_gate)
         {
             _pagesLost++;
             _sessionsLost++;
+            _usersWhoLost.Add(user);
             Now().PagesLost++;
             Attribute(attribution);
         }
@@ -96,6 +98,7 @@ internal sealed class SessionRecorder(long start)
                 Logins = _logins,
                 Sessions = _sessions,
                 SessionsLost = _sessionsLost,
+                ClientsWhoLostASession = _usersWhoLost.Count,
                 Pages = _pages,
                 PagesOk = _pagesOk,
                 PagesLost = _pagesLost,

@@ -92,7 +92,7 @@ internal sealed class VirtualUser : IDisposable
         if (await SendAsync(request, "page").ConfigureAwait(false) is not { } answer)
             return !_run.Abandoning; // a broken connection need not mean a lost session: go on
         if (answer.IsSuccess) _recorder.PageOk(Mentions(answer.Body, name), answer.Attribution);
-        else if (answer.Status == 401) _recorder.PageLost(answer.Attribution);
+        else if (answer.Status == 401) _recorder.PageLost(_index, answer.Attribution);
         else _recorder.Failed($"page: {answer.Status}", answer.Attribution);
         return answer.Status != 401;
     }

@@ -95,6 +95,7 @@ public class SessionLoadTests
         Assert.Equal(40, server.Sessions.Values.Distinct().Count()); // a new user name per login
         Assert.Equal(0, server.LoginsWithCookie);                   // and no cookie from the last one
         Assert.Equal(0, r.SessionLossRate);
+        Assert.Equal(0, r.ClientsWhoLostASession);
         AssertAddsUp(r);
         Assert.StartsWith("sessions: 40 logins, 0 lost a session (0.0%), 200 pages, 0 failed", r.ToString());
     }
@@ -114,6 +115,8 @@ public class SessionLoadTests
         Assert.Equal((60L, 0L, 0L), (r.Sessions, r.Failed, r.WrongUser));
         Assert.Equal(r.Pages, r.PagesOk + r.PagesLost);
         Assert.Equal((double)r.SessionsLost / 60, r.SessionLossRate);
+        Assert.InRange(r.ClientsWhoLostASession, 1, r.Clients);
+        Assert.True(r.ClientsWhoLostASession <= r.SessionsLost);
         Assert.Equal(server.ByWorker.OrderBy(w => w.Key), r.ByAttribution.OrderBy(w => w.Key));
         AssertAddsUp(r);
     }
