@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -19,22 +20,38 @@ internal abstract class AffinityRouter : IDisposable
 
 /// <summary>
 /// By client IP: a hash of the address picks one of the cluster's places (slots), so a client keeps reaching the
-/// worker in that place; when none listens there, the connection goes round-robin.
+/// worker in that place. While no worker listens there (it crashed and waits for its restart, or gave up), the
+/// same hash picks one of the workers that do, so the client still sees one worker rather than a new one per
+/// connection.
 /// </summary>
 internal sealed class ClientIpRouter(RoundRobinHandle handle, Func<int> slots) : AffinityRouter
 {
     public override void Route(Socket connection)
     {
         int count = slots();
-        int? slot = count > 0 && connection.RemoteEndPoint is IPEndPoint remote ? (int)(Hash(remote.Address) % (uint)count) + 1 : null;
-        handle.Dispatch(connection, slot is int s ? h => h.Slot == s : null);
+        if (count == 0 || connection.RemoteEndPoint is not IPEndPoint remote)
+        {
+            handle.Dispatch(connection, preferred: null);
+            return;
+        }
+        var hash = Hash(remote.Address);
+        int slot = (int)(hash % (uint)count) + 1;
+        handle.Dispatch(connection, h => h.Slot == slot, spread: hash);
     }
 
-    /// <summary>FNV-1a over the address bytes: stable across runs and processes (string.GetHashCode is not).</summary>
+    /// <summary>
+    /// FNV-1a over the address bytes, then a final mix (MurmurHash3's) so the low bits depend on every bit of the
+    /// address: without it, "hash mod 2" is just the parity of the octets. Stable across runs and processes.
+    /// </summary>
     internal static uint Hash(IPAddress address)
     {
         uint hash = 2166136261;
         foreach (var b in address.GetAddressBytes()) hash = (hash ^ b) * 16777619;
+        hash ^= hash >> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >> 13;
+        hash *= 0xc2b2ae35;
+        hash ^= hash >> 16;
         return hash;
     }
 }
@@ -56,7 +73,8 @@ internal sealed class CookieRouter : AffinityRouter
     private readonly Queue<Socket> _arrived = new();
     private readonly Socket _wakeRead;
     private readonly Socket _wakeWrite;
-    private volatile bool _stopped;
+    private bool _stopped; // under lock of _arrived (read without it only as a hint)
+    private bool _watching = true; // under lock of _arrived
 
     public unsafe CookieRouter(RoundRobinHandle handle, string cookie, TimeSpan timeout, ILogger? logger)
     {
@@ -75,28 +93,41 @@ internal sealed class CookieRouter : AffinityRouter
 
     public override void Route(Socket connection)
     {
-        lock (_arrived) _arrived.Enqueue(connection);
+        lock (_arrived)
+        {
+            if (_stopped)
+            {
+                connection.Dispose();
+                return;
+            }
+            if (!_watching)
+            {
+                _handle.Dispatch(connection, preferred: null); // the watcher failed: at least serve the client
+                return;
+            }
+            _arrived.Enqueue(connection);
+        }
         try
         {
             _wakeWrite.Send([1]);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Stopping.
+            // Stopping: the watcher's end disposes what is queued.
         }
     }
 
     public override void Dispose()
     {
-        _stopped = true;
+        lock (_arrived) _stopped = true;
         _wakeWrite.Dispose();
     }
 
-    private sealed class Watched(Socket socket, DateTime since)
+    private sealed class Watched(Socket socket, long since)
     {
         public Socket Socket { get; } = socket;
-        public DateTime Since { get; } = since;
-        public DateTime NextTry { get; set; } = since;
+        public long Since { get; } = since;
+        public long NextTry { get; set; } = since;
     }
 
     private void Watch()
@@ -104,24 +135,25 @@ internal sealed class CookieRouter : AffinityRouter
         var watched = new List<Watched>();
         var buffer = new byte[MaxHead];
         var wake = new byte[64];
+        long timeout = Ticks(_timeout), retry = Ticks(RetryAfter);
         try
         {
-            while (!_stopped)
+            while (!Volatile.Read(ref _stopped))
             {
-                var now = DateTime.UtcNow;
+                var now = Stopwatch.GetTimestamp();
                 var check = new List<Socket> { _wakeRead };
                 check.AddRange(watched.Where(w => w.NextTry <= now).Select(w => w.Socket));
-                // Partly arrived heads are read again a little later (they stay readable, so Select would not wait).
-                var soonest = watched.Where(w => w.NextTry > now).Select(w => w.NextTry - now).DefaultIfEmpty(TimeSpan.FromSeconds(1)).Min();
-                Socket.Select(check, null, null, (int)Math.Clamp(soonest.TotalMicroseconds, 1000, 1_000_000));
-                if (_stopped) break;
+                // Wake for the next retry (partly arrived heads stay readable, so Select would not wait for them)
+                // or the next give-up, whichever comes first.
+                var next = watched.Select(w => Math.Min(w.NextTry > now ? w.NextTry : long.MaxValue, w.Since + timeout)).DefaultIfEmpty(now + Stopwatch.Frequency).Min();
+                Socket.Select(check, null, null, (int)Math.Clamp(Stopwatch.GetElapsedTime(now, next).TotalMicroseconds, 1000, 1_000_000));
                 if (check.Remove(_wakeRead))
                 {
                     _wakeRead.Receive(wake);
                     lock (_arrived)
-                        while (_arrived.TryDequeue(out var socket)) watched.Add(new Watched(socket, DateTime.UtcNow));
+                        while (_arrived.TryDequeue(out var socket)) watched.Add(new Watched(socket, Stopwatch.GetTimestamp()));
                 }
-                now = DateTime.UtcNow;
+                now = Stopwatch.GetTimestamp();
                 foreach (var socket in check)
                 {
                     var w = watched.Find(x => x.Socket == socket)!;
@@ -130,27 +162,39 @@ internal sealed class CookieRouter : AffinityRouter
                         watched.Remove(w);
                         Dispatch(socket, workerId);
                     }
-                    else w.NextTry = now + RetryAfter;
+                    else w.NextTry = now + retry;
                 }
-                foreach (var late in watched.Where(w => now - w.Since >= _timeout).ToList())
+                foreach (var late in watched.Where(w => now - w.Since >= timeout).ToList())
                 {
                     watched.Remove(late);
                     Dispatch(late.Socket, null);
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e)
         {
-            if (!_stopped) _logger?.LogError("the affinity cookie router stopped: {Error}", e.Message);
+            if (!Volatile.Read(ref _stopped)) _logger?.LogError(e, "the affinity cookie router failed; new connections go round-robin from now on");
         }
         finally
         {
-            foreach (var w in watched) w.Socket.Dispose();
+            List<Socket> left;
+            bool stopped;
             lock (_arrived)
-                while (_arrived.TryDequeue(out var socket)) socket.Dispose();
+            {
+                _watching = false;
+                stopped = _stopped;
+                left = [.. watched.Select(w => w.Socket), .. _arrived];
+                _arrived.Clear();
+            }
+            // Stopping: nobody will serve them. Failed: they still get a worker, without their cookie read.
+            foreach (var socket in left)
+                if (stopped) socket.Dispose();
+                else Dispatch(socket, null);
             _wakeRead.Dispose();
         }
     }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private void Dispatch(Socket connection, int? workerId) =>
         _handle.Dispatch(connection, workerId is int id ? h => h.WorkerId == id : null);
@@ -172,6 +216,7 @@ internal sealed class CookieRouter : AffinityRouter
             return true; // reset: the worker will find out
         }
         if (length == 0) return true; // closed before a byte came
+        if (buffer[0] is < (byte)'A' or > (byte)'Z') return true; // not an HTTP/1 request line (TLS, HTTP/2…): no cookie to find
         var complete = RequestHead.TryFindCookie(buffer.AsSpan(0, length), _cookie, out var value);
         if (complete && int.TryParse(value, out var id)) workerId = id;
         return complete || length == buffer.Length; // a head longer than the buffer: give up on it

@@ -73,10 +73,10 @@ public sealed class ClusterPrimary : IAsyncDisposable
     /// </summary>
     public SharedStore Store { get; } = new();
 
-    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections that went to their client's worker.</summary>
+    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections that went to their client's worker (since the port was last opened).</summary>
     public long StickyConnections => _roundRobin?.Sticky ?? 0;
 
-    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed round-robin instead.</summary>
+    /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed elsewhere (since the port was last opened).</summary>
     public long ReroutedConnections => _roundRobin?.Rerouted ?? 0;
 
     /// <summary>The port the workers share (the one chosen when <see cref="ClusterSettings.Port"/> was 0).</summary>

@@ -39,6 +39,8 @@ public sealed record ClusterSettings
     /// notes' CPU-bound load; an abrupt crash under 200 clients lost about 27 requests with 32 and about 104 without a
     /// limit. Keep-alive connections count only until their first response. Raise it (or set null) for handlers that
     /// wait long on I/O with many clients opening new connections; lower it where a crash must lose as little as possible.
+    /// Under <see cref="SessionAffinity"/>, connections that go to their client's worker are not held back by it
+    /// (they belong there), so the bound applies to the round-robin ones only.
     /// </remarks>
     public int? HandOffLimit { get; init; } = 32;
 

@@ -7,7 +7,8 @@ namespace Workbook.Cluster;
 /// <summary>
 /// A worker's handle on the primary's <see cref="SharedStore"/>: each call is a message to the primary and a reply
 /// (matched by id), so it costs a round trip between processes. Calls fail with <see cref="SharedStoreException"/>
-/// when the primary refuses them, does not answer within <see cref="Timeout"/>, or is gone.
+/// when the primary refuses them, does not answer within <see cref="Timeout"/>, or is gone. A call that timed out
+/// or was cancelled may still have been applied: retrying an increment can count it twice.
 /// </summary>
 internal sealed class PrimaryStoreClient : ISharedStore
 {

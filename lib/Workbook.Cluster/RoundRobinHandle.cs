@@ -71,13 +71,14 @@ internal sealed class RoundRobinHandle : IDisposable
     /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
     public void Requeue(IEnumerable<Socket> connections)
     {
-        if (_stop.IsCancellationRequested)
-        {
-            foreach (var c in connections) c.Dispose();
-            return;
-        }
         lock (_gate)
         {
+            // Checked under the lock Dispose empties the queue under: nothing is queued after it did.
+            if (_stop.IsCancellationRequested)
+            {
+                foreach (var c in connections) c.Dispose();
+                return;
+            }
             var rest = _pending.ToList();
             _pending.Clear();
             foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
@@ -87,7 +88,7 @@ internal sealed class RoundRobinHandle : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
+        lock (_gate) _stop.Cancel();
         _listener.Dispose();
         _affinity?.Dispose();
         lock (_gate)
@@ -119,34 +120,36 @@ internal sealed class RoundRobinHandle : IDisposable
                 _affinity.Route(connection);
                 continue;
             }
-            lock (_gate) _pending.Enqueue(connection);
-            Distribute();
+            Dispatch(connection, preferred: null);
         }
     }
 
     /// <summary>
-    /// Sticky routing's way in: to the listening worker that matches <paramref name="preferred"/> at once (its
-    /// hand-off limit does not apply: the client belongs there), or, when none does, round-robin.
+    /// Routes a new connection. Without <paramref name="preferred"/>: round-robin. With it (sticky routing): to the
+    /// listening worker that matches, at once — its hand-off limit does not apply, the client belongs there; when
+    /// none matches (the client's worker is gone), to the worker <paramref name="spread"/> picks among those
+    /// listening (so an IP keeps one worker while its own is missing), or else round-robin.
     /// </summary>
-    public void Dispatch(Socket connection, Func<HandOff, bool>? preferred)
+    public void Dispatch(Socket connection, Func<HandOff, bool>? preferred, uint? spread = null)
     {
-        if (_stop.IsCancellationRequested)
-        {
-            connection.Dispose();
-            return;
-        }
         HandOff? target = null;
         lock (_gate)
         {
+            if (_stop.IsCancellationRequested)
+            {
+                connection.Dispose();
+                return;
+            }
             if (preferred is not null)
             {
                 target = _ready.Find(h => preferred(h));
-                if (target is null) _rerouted++;
+                if (target is not null) _sticky++;
                 else
                 {
-                    _sticky++;
-                    target.Reserve();
+                    _rerouted++;
+                    if (spread is uint key && _ready.Count > 0) target = _ready.OrderBy(h => h.Slot).ElementAt((int)(key % (uint)_ready.Count));
                 }
+                target?.Reserve();
             }
             if (target is null) _pending.Enqueue(connection);
         }

@@ -21,6 +21,9 @@ public enum SessionAffinity
     /// the primary reads the first request of each new connection before handing it over (reading without
     /// consuming: the worker still receives every byte) and sends a connection that carries the cookie of a live
     /// worker to that worker. Clients without it (new ones) go round-robin.
+    /// The decision is per connection, made on its first request: a keep-alive connection that a proxy shares
+    /// between many browsers carries them all to the worker its first request chose. Behind such a proxy, make the
+    /// proxy sticky instead (nginx, HAProxy and YARP all can).
     /// </summary>
     Cookie,
 }

@@ -155,6 +155,7 @@ public sealed class SharedStore : ISharedStore, IDisposable
     private sealed class Entry(string value, StoreExpiry? expiry)
     {
         private long _expiresAt = long.MaxValue;
+        private bool _started;
 
         public string Value { get; set; } = value;
 
@@ -163,8 +164,11 @@ public sealed class SharedStore : ISharedStore, IDisposable
         /// <summary>Starts the expiry clock (at the write), and restarts it on a read when it slides.</summary>
         public void Touch(long now)
         {
-            if (expiry is null || (_expiresAt != long.MaxValue && !expiry.Sliding)) return;
-            _expiresAt = now + (long)(expiry.After.TotalSeconds * Stopwatch.Frequency);
+            if (expiry is null || (_started && !expiry.Sliding)) return;
+            _started = true;
+            // In double first: an expiry centuries away must mean "not in our lifetime", not overflow into the past.
+            var ticks = expiry.After.TotalSeconds * Stopwatch.Frequency;
+            _expiresAt = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
         }
     }
 }

@@ -38,10 +38,13 @@ internal static class StoreProtocol
                 case "set":
                     var value = String(request, "value") ?? throw new SharedStoreException($"'set {key}' has no \"value\".");
                     StoreExpiry? expiry = null;
-                    if (request.TryGetProperty("expiryMs", out var ms) && ms.ValueKind == JsonValueKind.Number)
+                    if (request.TryGetProperty("expiryMs", out var ms))
                     {
-                        if (!ms.TryGetDouble(out var millis) || millis <= 0) throw new SharedStoreException($"'set {key}': the expiry must be positive.");
-                        expiry = new StoreExpiry(TimeSpan.FromMilliseconds(millis), request.TryGetProperty("sliding", out var s) && s.ValueKind == JsonValueKind.True);
+                        if (ms.ValueKind != JsonValueKind.Number || !ms.TryGetDouble(out var millis) || !double.IsFinite(millis))
+                            throw new SharedStoreException($"'set {key}': \"expiryMs\" must be a number of milliseconds.");
+                        if (millis < 1) throw new SharedStoreException($"'set {key}': the expiry must be positive (at least 1 ms).");
+                        var after = millis >= TimeSpan.MaxValue.TotalMilliseconds ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(millis);
+                        expiry = new StoreExpiry(after, request.TryGetProperty("sliding", out var s) && s.ValueKind == JsonValueKind.True);
                     }
                     store.Set(key, value, expiry);
                     break;
@@ -49,7 +52,9 @@ internal static class StoreProtocol
                     reply["found"] = store.Delete(key);
                     break;
                 case "incr":
-                    long by = request.TryGetProperty("by", out var b) && b.TryGetInt64(out var step) ? step : 1;
+                    long by = 1;
+                    if (request.TryGetProperty("by", out var b) && (b.ValueKind != JsonValueKind.Number || !b.TryGetInt64(out by)))
+                        throw new SharedStoreException($"'incr {key}': \"by\" must be a whole number.");
                     reply["number"] = store.Increment(key, by);
                     break;
                 case "refresh":
@@ -59,9 +64,13 @@ internal static class StoreProtocol
                     throw new SharedStoreException($"Unknown store operation '{op}' (get, set, delete, incr, refresh).");
             }
         }
-        catch (Exception e) when (e is SharedStoreException or OverflowException or InvalidOperationException)
+        catch (OverflowException)
         {
-            reply["error"] = e is OverflowException ? "The increment overflows a 64-bit integer." : e.Message;
+            reply["error"] = "The increment overflows a 64-bit integer.";
+        }
+        catch (Exception e) when (e is SharedStoreException or ArgumentException or InvalidOperationException)
+        {
+            reply["error"] = e.Message;
         }
         return reply;
     }

@@ -41,20 +41,24 @@ public class SharedStoreTests
     public async Task Keys_expire_and_a_sliding_expiry_is_renewed_by_reads()
     {
         using var store = new SharedStore();
-        store.Set("fixed", "x", StoreExpiry.In(TimeSpan.FromMilliseconds(300)));
-        store.Set("sliding", "y", StoreExpiry.SlidingBy(TimeSpan.FromMilliseconds(300)));
+        // Margins wide enough for a busy machine: reads every 100 ms keep alive a key that slides by 1.5 s.
+        store.Set("fixed", "x", StoreExpiry.In(TimeSpan.FromMilliseconds(500)));
+        store.Set("sliding", "y", StoreExpiry.SlidingBy(TimeSpan.FromMilliseconds(1500)));
         store.Set("forever", "z");
-        for (int i = 0; i < 6; i++)
+        store.Set("centuries", "w", StoreExpiry.In(TimeSpan.MaxValue)); // far away, not overflowed into the past
+        var until = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < until)
         {
             await Task.Delay(100);
-            Assert.Equal("y", store.Get("sliding")); // read every 100 ms: never idle for 300
+            Assert.Equal("y", store.Get("sliding"));
         }
         Assert.Null(store.Get("fixed"));
         Assert.Equal("z", store.Get("forever"));
-        await Task.Delay(450);
+        Assert.Equal("w", store.Get("centuries"));
+        await Task.Delay(2000);
         Assert.Null(store.Get("sliding"));
         Assert.False(store.Refresh("sliding"));
-        Assert.Equal(["forever"], store.Keys);
+        Assert.Equal(["centuries", "forever"], store.Keys.Order());
         Assert.Throws<ArgumentOutOfRangeException>(() => store.Set("bad", "v", StoreExpiry.In(TimeSpan.Zero)));
     }
 
@@ -69,9 +73,15 @@ public class SharedStoreTests
         Assert.Contains("has no \\u0022key\\u0022", Serve("""{"id":2,"op":"get"}"""));
         Assert.Contains("has no \\u0022value\\u0022", Serve("""{"id":3,"op":"set","key":"k"}"""));
         Assert.Contains("expiry must be positive", Serve("""{"id":4,"op":"set","key":"k","value":"v","expiryMs":-5}"""));
+        Assert.Contains("expiry must be positive", Serve("""{"id":4,"op":"set","key":"k","value":"v","expiryMs":0.00001}"""));
+        Assert.Contains("must be a number of milliseconds", Serve("""{"id":4,"op":"set","key":"k","value":"v","expiryMs":"1000"}"""));
+        Assert.Contains("must be a whole number", Serve("""{"id":4,"op":"incr","key":"n","by":1.5}"""));
+        Assert.Contains("must be a whole number", Serve("""{"id":4,"op":"incr","key":"n","by":"2"}"""));
         Assert.Contains("\"number\":5", Serve("""{"id":5,"op":"incr","key":"n","by":5}"""));
         store.Set("big", long.MaxValue.ToString());
         Assert.Contains("overflows", Serve("""{"id":6,"op":"incr","key":"big"}"""));
-        Assert.Equal(2, store.Count);
+        Assert.DoesNotContain("error", Serve("""{"id":7,"op":"set","key":"later","value":"v","expiryMs":1e300}"""));
+        Assert.Equal("v", store.Get("later"));
+        Assert.Equal(3, store.Count);
     }
 }

@@ -130,6 +130,61 @@ public class StickyRoutingTests
     }
 
     [Fact]
+    public async Task By_client_ip_a_client_whose_worker_is_gone_keeps_one_other_worker()
+    {
+        var primary = await ClusterPrimary.StartAsync(Sticky(SessionAffinity.ClientIp, workers: 3) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
+        try
+        {
+            const string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            var first = await RawHttp.SendAsync(primary.Url, request);
+            var gone = primary.Workers.Values.Single(w => w.Pid.ToString() == first.Pid);
+            gone.Process.Kill("SIGKILL");
+            await gone.Exited.WaitAsync(Programs.Timeout);
+
+            var after = new HashSet<string>();
+            for (int i = 0; i < 20; i++) after.Add((await RawHttp.SendAsync(primary.Url, request)).Pid);
+
+            var other = Assert.Single(after); // one of the two left, every time: not a new worker per connection
+            Assert.NotEqual(first.Pid, other);
+            Assert.Equal(20, primary.ReroutedConnections);
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task By_cookie_a_connection_that_sends_nothing_in_time_is_still_served_and_peeking_ends_with_the_cluster()
+    {
+        var primary = await ClusterPrimary.StartAsync(Sticky(SessionAffinity.Cookie) with { AffinityReadTimeout = TimeSpan.FromMilliseconds(300) }).WaitAsync(Programs.Timeout);
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // Quiet past the timeout, then a request: the primary stopped waiting for the head and routed it anyway.
+            var late = await RawHttp.SendAsync(primary.Url, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", pauseBeforeHead: TimeSpan.FromMilliseconds(800));
+            Assert.Equal(200, late.Status);
+
+            // A connection still being watched when the cluster stops is closed, not left hanging.
+            await silent.ConnectAsync(IPAddress.Loopback, primary.Url.Port);
+            await Task.Delay(100); // accepted and watched by now
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+        using var timeout = new CancellationTokenSource(Programs.Timeout);
+        try
+        {
+            Assert.Equal(0, await silent.ReceiveAsync(new byte[16], SocketFlags.None, timeout.Token)); // closed by the primary
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Also closed: reset, as when it was still in the listener's queue.
+        }
+    }
+
+    [Fact]
     public void Affinity_needs_round_robin_and_a_valid_cookie_name()
     {
         var error = Assert.Throws<ArgumentException>(() => new ClusterPrimary(Sticky(SessionAffinity.ClientIp) with { SchedulingPolicy = SchedulingPolicy.ReusePort }));
@@ -155,12 +210,14 @@ internal static class RawHttp
             .Where(p => p.StartsWith(name + "=")).Select(p => p[(name.Length + 1)..]).FirstOrDefault();
     }
 
-    public static async Task<Response> SendAsync(Uri url, string head, IPAddress? source = null, byte[]? body = null, TimeSpan? pauseInHead = null)
+    public static async Task<Response> SendAsync(Uri url, string head, IPAddress? source = null, byte[]? body = null,
+        TimeSpan? pauseInHead = null, TimeSpan? pauseBeforeHead = null)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (source is not null) socket.Bind(new IPEndPoint(source, 0));
         using var timeout = new CancellationTokenSource(Programs.Timeout);
         await socket.ConnectAsync(IPAddress.Loopback, url.Port, timeout.Token);
+        if (pauseBeforeHead is TimeSpan quiet) await Task.Delay(quiet);
         var headBytes = Encoding.ASCII.GetBytes(head);
         if (pauseInHead is TimeSpan pause)
         {
