@@ -25,6 +25,9 @@ public sealed record SessionLoadResult
 
     public required int Clients { get; init; }
 
+    /// <summary>The pages each session asked for (when it was not lost first).</summary>
+    public required int RequestsPerLogin { get; init; }
+
     /// <summary>Logins sent.</summary>
     public required long Logins { get; init; }
 

@@ -95,6 +95,7 @@ internal sealed class SessionRecorder(long start)
                 Duration = offeredFor,
                 StoppedBy = stoppedBy,
                 Clients = test.Clients,
+                RequestsPerLogin = test.RequestsPerLogin,
                 Logins = _logins,
                 Sessions = _sessions,
                 SessionsLost = _sessionsLost,

@@ -25,7 +25,7 @@ public static class SessionView
     {
         var rows = new List<(string, string)>
         {
-            ("sessions", $"{r.Sessions:N0} logins by {r.Clients} clients in {r.Duration.TotalSeconds:0.0} s, then up to 10 pages each"),
+            ("sessions", $"{r.Sessions:N0} logins by {r.Clients} clients in {r.Duration.TotalSeconds:0.0} s, then up to {r.RequestsPerLogin} pages each"),
             ("lost a session", $"{r.SessionsLost:N0} ({r.SessionLossRate:P1}) — a page answered 401 and the user had to log in again"),
             ("users logged out", $"{r.ClientsWhoLostASession} of {r.Clients} lost their login at least once"),
             ("pages", $"{r.Pages:N0}: {r.PagesOk:N0} ok, {r.PagesLost:N0} not logged in ({r.PageLossRate:P1})"),
