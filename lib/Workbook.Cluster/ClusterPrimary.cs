@@ -399,15 +399,20 @@ public sealed class ClusterPrimary : IAsyncDisposable
             worker.OnMessage(message);
             Raise(() => Message?.Invoke(worker, message));
         };
+        var disconnected = new ManualResetEventSlim();
         process.Disconnected += () =>
         {
             StopRouting(worker);
             _logger?.LogInformation("{Worker} disconnected", worker);
             worker.OnDisconnected();
             Raise(() => Disconnected?.Invoke(worker));
+            disconnected.Set();
         };
         process.Exit += (code, signal) =>
         {
+            // Node's order: 'disconnect', then 'exit'. The channel's end-of-file and the exit status come from two
+            // sources that race; the end-of-file follows the exit within milliseconds, so wait for it (bounded).
+            disconnected.Wait(TimeSpan.FromSeconds(1));
             StopRouting(worker);
             RescueConnections(worker);
             _workers.TryRemove(worker.Id, out _);
