@@ -113,7 +113,7 @@ public static class ClusterBenchmark
 
     public sealed record Run(string Server, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double CpuMsPerRequest);
 
-    private static async Task<List<Run>> MeasureAsync(List<ServerKind> servers, int rounds, TimeSpan runFor, Func<Uri, TimeSpan, Task<Measurement>> client)
+    internal static async Task<List<Run>> MeasureAsync(List<ServerKind> servers, int rounds, TimeSpan runFor, Func<Uri, TimeSpan, Task<Measurement>> client)
     {
         var runs = new List<Run>();
         for (int round = 0; round < rounds; round++)
@@ -136,7 +136,7 @@ public static class ClusterBenchmark
         return runs;
     }
 
-    private static void Table(StringBuilder report, string title, List<Run> runs, string baseline, bool cpu)
+    internal static void Table(StringBuilder report, string title, List<Run> runs, string baseline, bool cpu)
     {
         var medians = runs.GroupBy(r => r.Server).Select(g => new Run(g.Key, Stats.Median(g.Select(r => r.RequestsPerSecond)),
             Stats.Median(g.Select(r => r.P50Ms)), Stats.Median(g.Select(r => r.P99Ms)), g.Sum(r => r.Failed), Stats.Median(g.Select(r => r.CpuMsPerRequest)))).ToList();

@@ -38,11 +38,14 @@ public static partial class ExternalTools
 
     /// <summary>
     /// <c>ab [-k] [-r] -cN -tS</c>: ab is HTTP/1.0 and single-threaded; its percentiles are whole milliseconds.
-    /// <paramref name="continueOnErrors"/> is <c>-r</c>: without it ab stops at the first reset.
+    /// <paramref name="continueOnErrors"/> is <c>-r</c>: without it ab stops at the first reset; <paramref name="cookie"/>
+    /// (<c>name=value</c>) is sent with every request (<c>-C</c>).
     /// </summary>
-    public static async Task<Measurement> AbAsync(Uri url, int connections, TimeSpan duration, bool newConnection, bool continueOnErrors = false)
+    public static async Task<Measurement> AbAsync(Uri url, int connections, TimeSpan duration, bool newConnection, bool continueOnErrors = false,
+        string? cookie = null)
     {
         List<string> args = ["-c", connections.ToString(), "-t", duration.TotalSeconds.ToString("0"), "-n", "100000000", "-q"];
+        if (cookie is not null) args.InsertRange(0, ["-C", cookie]);
         if (!newConnection) args.Insert(0, "-k");
         if (continueOnErrors) args.Insert(0, "-r");
         var output = (await ChildProcess.ExecFileAsync("ab", [.. args, url.ToString()], Limits(duration))).Stdout;

@@ -2,6 +2,7 @@
 //   Workbook.Benchmarks load-runner [--seconds 5] [--connections 50] [--rounds 3] [--out data/benchmarks]
 //   Workbook.Benchmarks cluster [--seconds 5] [--rounds 2] [--out data/benchmarks]
 //   Workbook.Benchmarks availability [--rounds 3] [--repetitions 10] [--out data/benchmarks]
+//   Workbook.Benchmarks sessions [--seconds 5] [--rounds 3] [--out data/benchmarks]
 using Workbook.Benchmarks;
 
 var command = args.FirstOrDefault();
@@ -25,11 +26,12 @@ return command switch
     "load-runner" => await LoadRunnerBenchmark.RunAsync(seconds ?? 5, connections ?? 50, rounds ?? 3, outDir),
     "cluster" => await ClusterBenchmark.RunAsync(seconds ?? 5, rounds ?? 2, outDir),
     "availability" => await AvailabilityBenchmark.RunAsync(rounds ?? 3, repetitions ?? 10, outDir),
+    "sessions" => await SessionsBenchmark.RunAsync(seconds ?? 5, rounds ?? 3, outDir),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: Workbook.Benchmarks load-runner|cluster|availability [--seconds N] [--connections N] [--rounds N] [--repetitions N] [--out DIR]");
+    Console.Error.WriteLine("Usage: Workbook.Benchmarks load-runner|cluster|availability|sessions [--seconds N] [--connections N] [--rounds N] [--repetitions N] [--out DIR]");
     return 2;
 }
