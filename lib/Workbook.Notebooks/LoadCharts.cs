@@ -16,24 +16,30 @@ public static class LoadCharts
     /// </summary>
     public static Plot Timeline(LoadResult result)
     {
-        var plot = new Plot();
         var seconds = Offered(result);
-        var ok = plot.Add.ScatterLine(Steps(seconds, s => s.Ok), OkColor);
-        ok.LineWidth = 2;
-        ok.LegendText = "ok / s";
-        if (result.Failed > 0)
+        List<(string, Color, Coordinates[])> lines = [("ok / s", OkColor, Steps(seconds, s => s.Ok))];
+        if (result.Failed > 0) lines.Add(("failed / s", FailedColor, Steps(seconds, s => s.Failed)));
+        return PerSecond($"{result.Label}: requests per second", "requests / s", seconds.Count, result.Marks, Alignment.LowerRight, lines);
+    }
+
+    /// <summary>A per-second timeline: staircase lines, the marks as vertical lines, the x axis over the offered seconds.</summary>
+    internal static Plot PerSecond(string title, string unit, int seconds, IReadOnlyList<LoadMark> marks, Alignment legend,
+        IEnumerable<(string Legend, Color Color, Coordinates[] Points)> lines)
+    {
+        var plot = new Plot();
+        foreach (var (text, color, points) in lines)
         {
-            var failed = plot.Add.ScatterLine(Steps(seconds, s => s.Failed), FailedColor);
-            failed.LineWidth = 2;
-            failed.LegendText = "failed / s";
+            var line = plot.Add.ScatterLine(points, color);
+            line.LineWidth = 2;
+            line.LegendText = text;
         }
-        AddMarks(plot, result.Marks);
-        plot.Title($"{result.Label}: requests per second");
+        AddMarks(plot, marks);
+        plot.Title(title);
         plot.XLabel("seconds");
-        plot.YLabel("requests / s");
+        plot.YLabel(unit);
         plot.Axes.Margins(bottom: 0, top: 0.1);
-        plot.Axes.SetLimitsX(0, Math.Max(1, seconds.Count));
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.Axes.SetLimitsX(0, Math.Max(1, seconds));
+        plot.ShowLegend(legend);
         return plot;
     }
 

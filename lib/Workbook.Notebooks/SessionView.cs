@@ -47,29 +47,15 @@ public static class SessionView
     /// <summary>Pages per second over the run: served, and answered "not logged in", with the marks as vertical lines.</summary>
     public static Plot Timeline(SessionLoadResult r)
     {
-        var plot = new Plot();
         var seconds = r.Timeline.Where(s => s.Second < Math.Ceiling(r.Duration.TotalSeconds)).ToList();
         Coordinates[] Steps(Func<SessionSecond, long> value) => LoadCharts.Steps(seconds, s => s.Second, value);
-        var ok = plot.Add.ScatterLine(Steps(s => s.PagesOk), Colors.SteelBlue);
-        ok.LineWidth = 2;
-        ok.LegendText = "pages served / s";
-        var lost = plot.Add.ScatterLine(Steps(s => s.PagesLost), Colors.MediumPurple);
-        lost.LineWidth = 2;
-        lost.LegendText = "not logged in / s";
-        if (r.Failed > 0)
-        {
-            var failed = plot.Add.ScatterLine(Steps(s => s.Failed), Colors.Crimson);
-            failed.LineWidth = 2;
-            failed.LegendText = "failed / s";
-        }
-        LoadCharts.AddMarks(plot, r.Marks);
-        plot.Title($"{r.Label}: pages per second");
-        plot.XLabel("seconds");
-        plot.YLabel("pages / s");
-        plot.Axes.Margins(bottom: 0, top: 0.1);
-        plot.Axes.SetLimitsX(0, Math.Max(1, seconds.Count));
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot;
+        List<(string, Color, Coordinates[])> lines =
+        [
+            ("pages served / s", Colors.SteelBlue, Steps(s => s.PagesOk)),
+            ("not logged in / s", Colors.MediumPurple, Steps(s => s.PagesLost)),
+        ];
+        if (r.Failed > 0) lines.Add(("failed / s", Colors.Crimson, Steps(s => s.Failed)));
+        return LoadCharts.PerSecond($"{r.Label}: pages per second", "pages / s", seconds.Count, r.Marks, Alignment.UpperRight, lines);
     }
 
     private static IHtmlContent Progress(SessionLoadTest test, SessionLoadProgress p, bool done)
