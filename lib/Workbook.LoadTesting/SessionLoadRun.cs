@@ -100,6 +100,12 @@ public sealed class SessionLoadRun
         }
     }
 
+    /// <summary>
+    /// Ends the run early, as its time bound would: no new request is sent, and those in flight may finish (up to
+    /// <see cref="EndGrace"/>). For a run that should last as long as something else does, e.g. a rolling restart.
+    /// </summary>
+    public void Finish() => Stop("finished early");
+
     /// <summary>Stops issuing requests; the first reason given is the one reported.</summary>
     private void Stop(string why)
     {

@@ -236,4 +236,23 @@ public class SessionLoadTests
         Assert.InRange(Interlocked.Read(ref server.Requests), r.Logins + r.Pages - r.Unfinished, r.Logins + r.Pages);
         AssertAddsUp(r);
     }
+
+    [Fact]
+    public async Task Finishing_early_lets_requests_in_flight_finish_and_counts_none_as_failed()
+    {
+        var server = new SessionServer { PageDelay = TimeSpan.FromMilliseconds(200) };
+        await using var host = await TestServer.StartAsync(server.Map);
+
+        var run = SessionLoadRunner.Start(new SessionLoadTest { Url = host.Url, Clients = 3, Duration = TimeSpan.FromSeconds(30) });
+        for (int i = 0; i < 200 && run.Progress.PagesOk < 3; i++) await Task.Delay(50);
+        run.Finish();
+        var r = await run.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("finished early", r.StoppedBy);
+        Assert.True(r.PagesOk >= 3, $"{r.PagesOk} pages");
+        Assert.Equal((0L, 0L), (r.Failed, r.Unfinished));
+        Assert.True(r.Duration < TimeSpan.FromSeconds(20), $"ran for {r.Duration}");
+        Assert.Equal(r.Logins + r.Pages, Interlocked.Read(ref server.Requests));
+        AssertAddsUp(r);
+    }
 }
