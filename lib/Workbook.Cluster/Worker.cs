@@ -36,6 +36,16 @@ public sealed class Worker
     /// <summary>Node's <c>worker.id</c>: 1 for the first worker the primary forked, then 2, 3…; never reused.</summary>
     public int Id { get; }
 
+    /// <summary>
+    /// The place in the cluster this worker fills: 1, 2, 3… in the order the primary's <see cref="ClusterPrimary.Fork"/>
+    /// calls made them (<see cref="ClusterPrimary.StartAsync(CancellationToken)"/>'s workers are 1 to
+    /// <see cref="ClusterSettings.Workers"/>). A worker that replaces it — a crash restart or a rolling restart — has
+    /// the same number, where <see cref="Id"/> is new for every process. A place is never given back: when its worker
+    /// is stopped for good (scaling down with <see cref="Disconnect"/> or <see cref="Kill"/>) or its restarts gave up,
+    /// its number is not reused, and the next <see cref="ClusterPrimary.Fork"/> takes a new one.
+    /// </summary>
+    public int Place => Slot.Number;
+
     /// <summary>Node's <c>worker.process.pid</c>; null when the process could not be started.</summary>
     public int? Pid => Process.Pid;
 

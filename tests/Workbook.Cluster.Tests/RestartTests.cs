@@ -40,6 +40,43 @@ public class RestartTests
     }
 
     [Fact]
+    public async Task A_replacement_keeps_the_place_of_the_worker_it_replaces_and_a_new_fork_takes_a_new_one()
+    {
+        var settings = Programs.Settings(workers: 2) with { Restart = new RestartPolicy { MinUptime = TimeSpan.Zero } };
+        var primary = await ClusterPrimary.StartAsync(settings).WaitAsync(Programs.Timeout);
+        try
+        {
+            Assert.Equal([1, 2], primary.Workers.Values.Select(w => w.Place).Order());
+            var restarted = new TaskCompletionSource<Worker>();
+            primary.Forked += w => restarted.TrySetResult(w);
+            var crashed = primary.Workers[1];
+
+            crashed.Process.Kill("SIGKILL"); // a crash: restarted in its place
+            var replacement = await restarted.Task.WaitAsync(Programs.Timeout);
+            Assert.Equal(crashed.Place, replacement.Place);
+            Assert.NotEqual(crashed.Id, replacement.Id);
+            await WhenListening(primary, replacement);
+
+            var rolled = await primary.RollingRestartAsync().WaitAsync(Programs.Timeout);
+            Assert.Equal(2, rolled.Replaced.Count);
+            Assert.All(rolled.Replaced, step => Assert.Equal(step.Old.Place, step.New.Place));
+            Assert.Equal([1, 2], primary.Workers.Values.Select(w => w.Place).Order());
+
+            // Scaling down gives no place back: the next fork takes a new one.
+            var removed = primary.Workers.Values.Single(w => w.Place == 2);
+            removed.Disconnect();
+            await removed.Exited.WaitAsync(Programs.Timeout);
+            var added = primary.Fork();
+            Assert.Equal(3, added.Place);
+            await WhenListening(primary, added); // then it drains at once when the cluster stops
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_planned_kill_and_RestartPolicy_Never_are_not_restarted()
     {
         var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 2) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
