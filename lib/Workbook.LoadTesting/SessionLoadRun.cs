@@ -66,6 +66,9 @@ public sealed class SessionLoadRun
     /// <summary>No more requests are to be sent.</summary>
     internal bool Stopping => _stopIssuing.IsCancellationRequested;
 
+    /// <summary>Cancelled when no more requests are to be sent.</summary>
+    internal CancellationToken StoppingToken => _stopIssuing.Token;
+
     /// <summary>Requests in flight are being given up (the grace is over, or the run was cancelled).</summary>
     internal bool Abandoning => _abandon.IsCancellationRequested;
 

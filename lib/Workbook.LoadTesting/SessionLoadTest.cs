@@ -35,6 +35,12 @@ public sealed record SessionLoadTest
     public int RequestsPerLogin { get; init; } = 10;
 
     /// <summary>
+    /// How long each user waits after an answer before its next request, as a person reads a page. Zero (the default):
+    /// at once, so the users together send as fast as the server answers.
+    /// </summary>
+    public TimeSpan ThinkTime { get; init; }
+
+    /// <summary>
     /// Send <c>Connection: close</c> on every request, so each one opens a new connection and can land on another
     /// worker (cluster balancing is per connection). False: each virtual user keeps its connection.
     /// </summary>
@@ -62,6 +68,7 @@ public sealed record SessionLoadTest
         if (Duration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Duration), Duration, "The duration must be positive.");
         if (MaxSessions is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, "MaxSessions must be positive.");
         if (RequestsPerLogin < 1) throw new ArgumentOutOfRangeException(nameof(RequestsPerLogin), RequestsPerLogin, "Each login needs at least one page request.");
+        if (ThinkTime < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ThinkTime), ThinkTime, "The think time cannot be negative.");
         if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "The request timeout must be positive.");
         CheckPath(LoginPath, nameof(LoginPath));
         CheckPath(PagePath, nameof(PagePath));

@@ -54,7 +54,24 @@ internal sealed class VirtualUser : IDisposable
             ForgetCookies();
             if (!await LogInAsync(name).ConfigureAwait(false)) continue;
             for (int page = 0; page < _test.RequestsPerLogin && !_run.Stopping; page++)
-                if (!await RequestPageAsync(name).ConfigureAwait(false)) break;
+            {
+                await ThinkAsync().ConfigureAwait(false);
+                if (_run.Stopping || !await RequestPageAsync(name).ConfigureAwait(false)) break;
+            }
+            await ThinkAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ThinkAsync()
+    {
+        if (_test.ThinkTime <= TimeSpan.Zero) return;
+        try
+        {
+            await Task.Delay(_test.ThinkTime, _run.StoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run stopped issuing while this user was thinking.
         }
     }
 

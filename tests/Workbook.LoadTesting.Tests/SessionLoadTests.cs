@@ -255,4 +255,20 @@ public class SessionLoadTests
         Assert.Equal(r.Logins + r.Pages, Interlocked.Read(ref server.Requests));
         AssertAddsUp(r);
     }
+
+    [Fact]
+    public async Task Think_time_spaces_each_users_requests()
+    {
+        var server = new SessionServer();
+        await using var host = await TestServer.StartAsync(server.Map);
+        var test = new SessionLoadTest { Url = host.Url, Clients = 2, Duration = TimeSpan.FromSeconds(2), ThinkTime = TimeSpan.FromMilliseconds(200) };
+
+        var r = await SessionLoadRunner.RunAsync(test).WaitAsync(TimeSpan.FromSeconds(15));
+
+        // Two users, one request per 200 ms of thinking (plus the answer's time): at most ~20 requests in 2 s.
+        Assert.InRange(r.Logins + r.Pages, 4, 22);
+        Assert.Equal((0L, 0L), (r.Failed, r.SessionsLost));
+        AssertAddsUp(r);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SessionLoadRunner.Start(test with { ThinkTime = TimeSpan.FromSeconds(-1) }));
+    }
 }
