@@ -105,11 +105,10 @@ sealed record ProxyOptions(int Port, IReadOnlyDictionary<string, Uri> Backends, 
             switch (args[i])
             {
                 case "--port" when int.TryParse(value, out var p) && p is >= 0 and <= 65535: port = p; break;
-                case "--backend" when Backend.TryParse(value, out var name, out var uri, out var problem):
+                case "--backend":
+                    if (!Backend.TryParse(value, out var name, out var uri, out var problem)) return Fail(problem!);
                     if (!backends.TryAdd(name, uri)) return Fail($"two backends are named '{name}'");
                     break;
-                case "--backend" when Backend.TryParse(value, out _, out _, out var problem): return Fail(problem!);
-                case "--backend": return Fail($"bad --backend '{value}': expected NAME=http://HOST:PORT");
                 case "--affinity" when value is "cookie" or "none": cookie = value == "cookie"; break;
                 case "--health-interval" when int.TryParse(value, out var ms) && ms >= 100: interval = TimeSpan.FromMilliseconds(ms); break;
                 default: return Fail($"bad argument '{args[i]}'{(value is null ? "" : $" '{value}'")}");
@@ -233,12 +232,19 @@ sealed class Backends(ProxyOptions options)
             if (!_current.Remove(name)) throw new ArgumentException($"no backend named '{name}'");
             Update();
         }
-        var inFlight = leaving?.ConcurrentRequestCount ?? 0;
         var started = DateTime.UtcNow;
-        while (leaving is not null && leaving.ConcurrentRequestCount > 0 && DateTime.UtcNow - started < TimeSpan.FromSeconds(30))
+        var limit = TimeSpan.FromSeconds(30);
+        // YARP applies a new configuration a moment later: until then new requests may still be sent there.
+        while (_state.TryGetCluster(ClusterId, out cluster) && cluster.Destinations.ContainsKey(name) && DateTime.UtcNow - started < limit)
+            await Task.Delay(5);
+        // A request that chose the backend just before it may not be counted in flight yet.
+        await Task.Delay(50);
+        var inFlight = leaving?.ConcurrentRequestCount ?? 0;
+        while (leaving is not null && leaving.ConcurrentRequestCount > 0 && DateTime.UtcNow - started < limit)
             await Task.Delay(10);
-        Console.WriteLine($"Backend {name} removed ({inFlight} requests were in flight, drained in {(DateTime.UtcNow - started).TotalMilliseconds:F0} ms)");
-        return Reply("remove", new { name, inFlightAtRemoval = inFlight, drainedMs = (DateTime.UtcNow - started).TotalMilliseconds });
+        var drainedMs = (DateTime.UtcNow - started).TotalMilliseconds;
+        Console.WriteLine($"Backend {name} removed ({inFlight} requests were in flight, drained {drainedMs:F0} ms after the removal)");
+        return Reply("remove", new { name, inFlightAtRemoval = inFlight, drainedMs });
     }
 
     private object Add(string name, string url)

@@ -10,7 +10,10 @@ public sealed record HealthChange(double At, string Name, string Health);
 /// <summary>A backend as the proxy sees it now.</summary>
 public sealed record ProxyBackend(string Name, string Url, string Health, int InFlight);
 
-/// <summary>A backend taken out of the proxy: how many of its requests were in flight, and how long they took to finish.</summary>
+/// <summary>
+/// A backend taken out of the proxy: how many of its requests were in flight once the proxy had stopped choosing it,
+/// and how long after the removal the last of them finished.
+/// </summary>
 public sealed record ProxyRemoval(string Name, int InFlightAtRemoval, double DrainedMs);
 
 /// <summary>

@@ -35,7 +35,7 @@ public sealed class RunningExample : IAsyncDisposable
     public static async Task<RunningExample> StartAsync(string name, IEnumerable<string> args, TimeSpan? timeout = null)
     {
         var process = ChildProcess.Fork(Examples.Dll(name), args);
-        var wait = timeout ?? TimeSpan.FromSeconds(30);
+        var wait = timeout ?? TimeSpan.FromSeconds(60); // a cluster starting on a busy machine can take a while
         try
         {
             var ready = await process.NextMessageAsync().WaitAsync(wait).ConfigureAwait(false);

@@ -153,11 +153,24 @@ internal sealed class SessionsApp : IAsyncDisposable
 }
 
 /// <summary>One browser: its own cookies, a new connection for every request (so each can reach another worker).</summary>
-internal sealed class SessionClient(Uri url) : IDisposable
+/// <summary>One browser: a cookie jar (or none), every request on a new connection, who answered each.</summary>
+internal sealed class SessionClient : IDisposable
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseProxy = false }) { BaseAddress = url };
+    private readonly Uri _url;
+    private readonly CookieContainer _jar = new();
+    private readonly HttpClient _client;
 
-    public sealed record Page(HttpStatusCode Status, string Pid, string Body);
+    public SessionClient(Uri url, bool cookies = true)
+    {
+        _url = url;
+        _client = new HttpClient(new SocketsHttpHandler { CookieContainer = _jar, UseCookies = cookies, UseProxy = false }) { BaseAddress = url };
+    }
+
+    /// <summary>An answer: the worker's pid; behind examples/Proxy also the instance and "instance/pid".</summary>
+    public sealed record Page(HttpStatusCode Status, string Pid, string Body, string Instance, string ServedBy);
+
+    /// <summary>examples/Proxy's affinity cookie: which backend this client sticks to (hashed).</summary>
+    public string? AffinityCookie => _jar.GetCookies(_url)["WorkbookProxyAffinity"]?.Value;
 
     public async Task<Page> LoginAsync(string user)
     {
@@ -173,13 +186,15 @@ internal sealed class SessionClient(Uri url) : IDisposable
         return pages;
     }
 
+    public Task<Page> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
+
     private async Task<Page> SendAsync(HttpMethod method, string path)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.ConnectionClose = true;
         using var response = await _client.SendAsync(request);
-        var pid = response.Headers.TryGetValues("X-Worker-Pid", out var values) ? values.First() : "";
-        return new Page(response.StatusCode, pid, await response.Content.ReadAsStringAsync());
+        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? values.First() : "";
+        return new Page(response.StatusCode, Header("X-Worker-Pid"), await response.Content.ReadAsStringAsync(), Header("X-Instance"), Header("X-Served-By"));
     }
 
     public void Dispose() => _client.Dispose();
