@@ -9,7 +9,7 @@ namespace Notebooks.Tests;
 /// </summary>
 public sealed class ExecutedNotebooks : IAsyncLifetime
 {
-    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(20);
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(40);
 
     public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
     public static string NotebooksFolder { get; } = Path.Combine(RepositoryRoot, "notebooks");
