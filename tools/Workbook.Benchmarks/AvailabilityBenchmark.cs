@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Workbook.Cluster;
 using static Workbook.Benchmarks.ClusterBenchmark;
 
@@ -15,7 +16,7 @@ namespace Workbook.Benchmarks;
 /// </summary>
 public static class AvailabilityBenchmark
 {
-    private const long NotesWork = 10_000_000;
+    internal const long NotesWork = 10_000_000;
 
     public static async Task<int> RunAsync(int rounds, int repetitions, string outDir)
     {
@@ -32,10 +33,10 @@ public static class AvailabilityBenchmark
         // 1. The notes' availability run: workers exit at a random moment within 10 s of their start; crashed ones are replaced.
         var crashing = new List<ServerKind>
         {
-            ServerKind.OursWith("ours, exit between requests (as Node's timer)", NotesWork, "--crash-after-max", "10000"),
+            OursCrashing(10_000),
             ServerKind.OursWith("ours, abrupt exit mid-request", NotesWork, "--crash-after-max", "10000", "--crash-abruptly"),
         };
-        if (node) crashing.Add(ServerKind.NodeWithRestarts("Node cluster + the notes' restart code", NotesWork) with { Env = new Dictionary<string, string> { ["CRASH_AFTER_MAX_MS"] = "10000" } });
+        if (node) crashing.Add(NodeCrashing(10_000));
         var availability = new List<CrashRun>();
         for (int round = 0; round < rounds; round++)
         {
@@ -53,7 +54,7 @@ public static class AvailabilityBenchmark
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var g in availability.GroupBy(r => r.Server))
         {
-            long requests = g.Sum(r => r.Requests), failed = g.Sum(r => r.Failed), crashes = g.Sum(r => r.Crashes);
+            long requests = g.Sum(r => r.Attempts), failed = g.Sum(r => r.Failed), crashes = g.Sum(r => r.Crashes);
             report.AppendLine($"| {g.Key} | {g.Count()} | {requests:N0} | {failed} | {crashes} | {(crashes > 0 ? (double)failed / crashes : 0):0.00} | {100.0 * (requests - failed) / Math.Max(1, requests):0.000}% |");
         }
         report.AppendLine();
@@ -61,21 +62,15 @@ public static class AvailabilityBenchmark
 
         // 2. Rolling restarts: two, at 3 s and 6 s into a 10 s load, with new connections and with keep-alive clients.
         var rolling = new List<RestartRun>();
-        var modes = new (string Name, Func<Uri, Task<Measurement>> Client)[]
-        {
-            ("ab -r -c200 -t10 (new connection per request)", url => ExternalTools.AbAsync(url, 200, TimeSpan.FromSeconds(10), newConnection: true, continueOnErrors: true)),
-            // A 10 s timeout, as ab's is 30 s: with the notes' CPU work, 200 connections on two cores wait about half a
-            // second per request, and wrk's default of 2 s would count slow responses during a worker's start as errors.
-            ("wrk -t2 -c200 -d10s --timeout 10s (keep-alive)", url => ExternalTools.WrkAsync(url, 200, TimeSpan.FromSeconds(10), newConnection: false, timeout: TimeSpan.FromSeconds(10))),
-        };
-        foreach (var (mode, client) in modes)
+        var tenSeconds = TimeSpan.FromSeconds(10);
+        foreach (var (mode, _, client) in RestartLoads(tenSeconds))
         {
             for (int rep = 0; rep < repetitions; rep++)
             {
-                rolling.Add(await SignalledRestartRunAsync(ServerKind.OursWith("ours, SIGUSR2 (rolling restart with drain)", NotesWork), mode, client, expectExits: 4));
+                rolling.Add(await SignalledRestartRunAsync(OursRestarting, mode, client, expectExits: 4, tenSeconds));
                 if (rep >= rounds) continue; // the others fewer times: they are here for comparison
-                if (node) rolling.Add(await SignalledRestartRunAsync(ServerKind.NodeWithRestarts("Node cluster + the notes' SIGUSR2 code", NotesWork), mode, client, expectExits: 4));
-                if (pm2 is not null) rolling.Add(await Pm2ReloadRunAsync(pm2, mode, client));
+                if (node) rolling.Add(await SignalledRestartRunAsync(NodeRestarting, mode, client, expectExits: 4, tenSeconds));
+                if (pm2 is not null) rolling.Add(await Pm2ReloadRunAsync(pm2, mode, client, tenSeconds));
             }
         }
         report.AppendLine("### Two rolling restarts (at 3 s and 6 s) during a 10 s load");
@@ -119,21 +114,69 @@ public static class AvailabilityBenchmark
         return BenchmarkReport.Write(outDir, "availability", report, new Dictionary<string, object?> { ["rounds"] = rounds, ["repetitions"] = repetitions }, results);
     }
 
+    /// <summary>The notes' server, ours: each worker exits at a random moment within <paramref name="crashAfterMaxMs"/> of its start, between requests.</summary>
+    internal static ServerKind OursCrashing(int crashAfterMaxMs) =>
+        ServerKind.OursWith("ours, exit between requests (as Node's timer)", NotesWork, "--crash-after-max", crashAfterMaxMs.ToString());
+
+    /// <summary>The notes' server and restart code under Node, with the notes' "death by random timeout".</summary>
+    internal static ServerKind NodeCrashing(int crashAfterMaxMs) =>
+        ServerKind.NodeWithRestarts("Node cluster + the notes' restart code", NotesWork) with
+        {
+            Env = new Dictionary<string, string> { ["CRASH_AFTER_MAX_MS"] = crashAfterMaxMs.ToString() },
+        };
+
+    /// <summary>The notes' server, ours, restarted with SIGUSR2.</summary>
+    internal static ServerKind OursRestarting => ServerKind.OursWith("ours, SIGUSR2 (rolling restart with drain)", NotesWork);
+
+    /// <summary>The notes' server under the notes' cluster code, restarted with SIGUSR2.</summary>
+    internal static ServerKind NodeRestarting => ServerKind.NodeWithRestarts("Node cluster + the notes' SIGUSR2 code", NotesWork);
+
+    /// <summary>
+    /// The loads a rolling restart runs under, each <paramref name="duration"/> long: a new connection per request (ab),
+    /// and keep-alive (wrk); <c>Tool</c> is what must be installed.
+    /// </summary>
+    internal static (string Name, string Tool, Func<Uri, Task<Measurement>> Client)[] RestartLoads(TimeSpan duration) =>
+    [
+        ($"ab -r -c200 -t{duration.TotalSeconds:0} (new connection per request)", "ab",
+            url => ExternalTools.AbAsync(url, 200, duration, newConnection: true, continueOnErrors: true)),
+        // A 10 s timeout, as ab's is 30 s: with the notes' CPU work, 200 connections on two cores wait about half a
+        // second per request, and wrk's default of 2 s would count slow responses during a worker's start as errors.
+        ($"wrk -t2 -c200 -d{duration.TotalSeconds:0}s --timeout 10s (keep-alive)", "wrk",
+            url => ExternalTools.WrkAsync(url, 200, duration, newConnection: false, timeout: TimeSpan.FromSeconds(10))),
+    ];
+
     public sealed record CrashRun(string Server, long Requests, long Failed, int Crashes, string Detail)
     {
-        public double SuccessPercent => Requests > 0 ? 100.0 * (Requests - Failed) / Requests : 0;
+        /// <summary>
+        /// Requests ab tried: its "Complete requests" leave out connections it could not open (refused while no worker
+        /// listened), which its "Failed requests" count ("Connect: N").
+        /// </summary>
+        public long Attempts => Requests + (Regex.Match(Detail, @"Connect: (\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value) : 0);
+
+        public double SuccessPercent => Attempts > 0 ? 100.0 * (Attempts - Failed) / Attempts : 0;
     }
 
     public sealed record RestartRun(string Mode, string Server, long Requests, long Failed, int Replaced, string Detail, string Note);
 
     public sealed record LimitRun(string Limit, double HelloRps, double SlowRps, double LoopRps, int Crashes, long Failed);
 
-    private static async Task<CrashRun> CrashRunAsync(ServerKind kind)
+    /// <summary>The server under <c>ab -r -c200</c> for <paramref name="duration"/> (default 10 s), counting the crashes it printed.</summary>
+    internal static async Task<CrashRun> CrashRunAsync(ServerKind kind, TimeSpan? duration = null)
     {
         for (int attempt = 1; ; attempt++)
         {
             await using var server = await RunningServer.StartAsync(kind);
-            var m = await ExternalTools.AbAsync(server.Url, 200, TimeSpan.FromSeconds(10), newConnection: true, continueOnErrors: true);
+            Measurement m;
+            try
+            {
+                m = await ExternalTools.AbAsync(server.Url, 200, duration ?? TimeSpan.FromSeconds(10), newConnection: true, continueOnErrors: true);
+            }
+            catch (Workbook.Processes.ExecException e) when (e.Code == 104 && attempt < 3)
+            {
+                // -r keeps ab going after a failed read, but a reset while it connects still ends it (ECONNRESET, 104).
+                Console.WriteLine("  (ab stopped on a connection reset while connecting; again)");
+                continue;
+            }
             var crashes = server.Count(@"Worker \d+ crashed");
             if (!MixedPidLengths(server.StartedPids()) || attempt == 3) return new CrashRun(kind.Name, m.Requests, m.Failed, crashes, m.Detail);
             Console.WriteLine("  (worker PIDs of different lengths: ab would count length mismatches; again)");
@@ -143,15 +186,20 @@ public static class AvailabilityBenchmark
     /// <summary>ab counts a response whose length differs from the first as failed; the body holds the PID.</summary>
     private static bool MixedPidLengths(IEnumerable<int> pids) => pids.Select(p => p.ToString().Length).Distinct().Count() > 1;
 
-    private static async Task<RestartRun> SignalledRestartRunAsync(ServerKind kind, string mode, Func<Uri, Task<Measurement>> client, int expectExits)
+    /// <summary>
+    /// Two SIGUSR2s to the primary, at 30% and 60% of a load <paramref name="duration"/> long (3 s and 6 s of the
+    /// notes' 10 s), and what the client counted.
+    /// </summary>
+    internal static async Task<RestartRun> SignalledRestartRunAsync(ServerKind kind, string mode, Func<Uri, Task<Measurement>> client, int expectExits,
+        TimeSpan duration)
     {
         for (int attempt = 1; ; attempt++)
         {
             await using var server = await RunningServer.StartAsync(kind);
             var load = client(server.Url);
-            await Task.Delay(3000);
+            await Task.Delay(duration * 0.3);
             server.Signal("SIGUSR2");
-            await Task.Delay(3000);
+            await Task.Delay(duration * 0.3);
             server.Signal("SIGUSR2");
             var m = await load;
             await Task.Delay(1000);
@@ -167,15 +215,16 @@ public static class AvailabilityBenchmark
         }
     }
 
-    private static async Task<RestartRun> Pm2ReloadRunAsync(string pm2Bin, string mode, Func<Uri, Task<Measurement>> client)
+    /// <summary>Two <c>pm2 reload</c>s at 30% and 60% of a load <paramref name="duration"/> long, as <see cref="SignalledRestartRunAsync"/>.</summary>
+    internal static async Task<RestartRun> Pm2ReloadRunAsync(string pm2Bin, string mode, Func<Uri, Task<Measurement>> client, TimeSpan duration)
     {
         await using var pm2 = await Pm2.StartAsync(pm2Bin, Path.Combine(AppContext.BaseDirectory, "node", "server.js"), NotesWork);
         var pids = await pm2.PidsAsync();
         var load = client(pm2.Url);
-        await Task.Delay(3000);
+        await Task.Delay(duration * 0.3);
         await pm2.ReloadAsync();
         var afterFirst = await pm2.PidsAsync();
-        await Task.Delay(Math.Max(0, 3000));
+        await Task.Delay(duration * 0.3);
         await pm2.ReloadAsync();
         var m = await load;
         var afterSecond = await pm2.PidsAsync();

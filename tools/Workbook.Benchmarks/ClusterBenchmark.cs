@@ -65,13 +65,17 @@ public static class ClusterBenchmark
 
         // 4. Starting a worker, and memory.
         var start = await WorkerStartAsync(10);
+        var nodeStart = node is null ? null : await NodeWorkerStartAsync(10);
         var memory = await MemoryAsync(node is not null);
         report.AppendLine("### Starting workers, and memory");
         report.AppendLine();
         report.AppendLine($"- fork → listening, one worker at a time, median of {start.Count}: {Stats.Median(start):0} ms (min {start.Min():0}, max {start.Max():0})");
-        foreach (var (what, kb) in memory) report.AppendLine($"- {what}: {kb / 1024.0:0.0} MiB resident");
+        if (nodeStart is not null)
+            report.AppendLine($"- Node's cluster.fork() → 'listening', median of {nodeStart.Count}: {Stats.Median(nodeStart):0} ms (min {nodeStart.Min():0}, max {nodeStart.Max():0})");
+        foreach (var m in memory) report.AppendLine($"- {m.Server}: {m.Process}: {m.Kb / 1024.0:0.0} MiB resident");
         report.AppendLine();
         results["workerStartMs"] = start;
+        if (nodeStart is not null) results["nodeWorkerStartMs"] = nodeStart;
         results["memoryKb"] = memory;
 
         return BenchmarkReport.Write(outDir, "cluster", report, new Dictionary<string, object?> { ["node"] = node, ["rounds"] = rounds }, results);
@@ -113,6 +117,7 @@ public static class ClusterBenchmark
 
     public sealed record Run(string Server, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double CpuMsPerRequest);
 
+    /// <summary>Each server, started afresh, warmed up for 2 s and measured once per round, in a rotating order.</summary>
     internal static async Task<List<Run>> MeasureAsync(List<ServerKind> servers, int rounds, TimeSpan runFor, Func<Uri, TimeSpan, Task<Measurement>> client)
     {
         var runs = new List<Run>();
@@ -136,10 +141,14 @@ public static class ClusterBenchmark
         return runs;
     }
 
+    /// <summary>One row per server: the medians of its runs (failed: the sum).</summary>
+    internal static List<Run> Medians(IEnumerable<Run> runs) =>
+        runs.GroupBy(r => r.Server).Select(g => new Run(g.Key, Stats.Median(g.Select(r => r.RequestsPerSecond)),
+            Stats.Median(g.Select(r => r.P50Ms)), Stats.Median(g.Select(r => r.P99Ms)), g.Sum(r => r.Failed), Stats.Median(g.Select(r => r.CpuMsPerRequest)))).ToList();
+
     internal static void Table(StringBuilder report, string title, List<Run> runs, string baseline, bool cpu)
     {
-        var medians = runs.GroupBy(r => r.Server).Select(g => new Run(g.Key, Stats.Median(g.Select(r => r.RequestsPerSecond)),
-            Stats.Median(g.Select(r => r.P50Ms)), Stats.Median(g.Select(r => r.P99Ms)), g.Sum(r => r.Failed), Stats.Median(g.Select(r => r.CpuMsPerRequest)))).ToList();
+        var medians = Medians(runs);
         var basis = medians.First(m => m.Server == baseline);
         report.AppendLine($"### {title}");
         report.AppendLine();
@@ -151,7 +160,8 @@ public static class ClusterBenchmark
         report.AppendLine();
     }
 
-    private static async Task<List<double>> WorkerStartAsync(int count)
+    /// <summary>Ours: <c>ClusterPrimary.Fork()</c> → the worker's <c>Listening</c>, one worker at a time, in milliseconds.</summary>
+    internal static async Task<List<double>> WorkerStartAsync(int count)
     {
         await using var primary = new ClusterPrimary(new ClusterSettings
         {
@@ -174,16 +184,29 @@ public static class ClusterBenchmark
         return times;
     }
 
-    private static async Task<List<(string, long)>> MemoryAsync(bool node)
+    /// <summary>Node's: <c>cluster.fork()</c> → the worker's <c>'listening'</c>, one worker at a time (node/worker-start.js), in milliseconds.</summary>
+    internal static async Task<List<double>> NodeWorkerStartAsync(int count)
     {
-        var memory = new List<(string, long)>();
+        var output = await ChildProcess.ExecFileAsync("node", [Path.Combine(NodeDir, "worker-start.js"), count.ToString()],
+            new ExecOptions { Timeout = TimeSpan.FromSeconds(10 + 5 * count) });
+        return JsonSerializer.Deserialize<List<double>>(output.Stdout)!;
+    }
+
+    /// <summary>Resident memory of one process of a running server.</summary>
+    public sealed record ProcessMemory(string Server, string Process, long Kb);
+
+    /// <summary>Resident memory of each process of a cluster of 2 (ours; Node's too when <paramref name="node"/>), after 2 s of serving.</summary>
+    internal static async Task<List<ProcessMemory>> MemoryAsync(bool node)
+    {
+        var memory = new List<ProcessMemory>();
         foreach (var kind in node ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.NodeCluster(0)] : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) })
         {
             await using var server = await RunningServer.StartAsync(kind);
-            await ExternalTools.WrkAsync(server.Url, 20, TimeSpan.FromSeconds(2), newConnection: false); // serve a little first
+            // Serve a little first; our runner rather than wrk, so that this needs nothing installed.
+            await ExternalTools.OursAsync(server.Url, 20, TimeSpan.FromSeconds(2), newConnection: false, inlineCompletions: true);
             await Task.Delay(500);
-            memory.Add(($"{kind.Name}: the primary", Rss(server.Pid)));
-            foreach (var (worker, i) in server.Workers.Select((w, i) => (w, i))) memory.Add(($"{kind.Name}: worker {i + 1}", Rss(worker)));
+            memory.Add(new(kind.Name, "the primary", Rss(server.Pid)));
+            foreach (var (worker, i) in server.Workers.Select((w, i) => (w, i))) memory.Add(new(kind.Name, $"worker {i + 1}", Rss(worker)));
         }
         return memory;
     }

@@ -12,12 +12,14 @@ public static partial class ExternalTools
 {
     public static void RequireInstalled()
     {
-        var missing = new[] { ("wrk", "wrk"), ("ab", "apache2-utils") }
-            .Where(t => !Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, t.Item1))))
-            .ToList();
+        var missing = new[] { ("wrk", "wrk"), ("ab", "apache2-utils") }.Where(t => !IsInstalled(t.Item1)).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException($"Missing {string.Join(", ", missing.Select(m => m.Item1))}: install with 'sudo apt-get install {string.Join(' ', missing.Select(m => m.Item2))}'.");
     }
+
+    /// <summary>Whether <paramref name="tool"/> is a file in a folder on PATH.</summary>
+    public static bool IsInstalled(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
 
     /// <summary>
     /// <c>wrk -t2 -cN -dS --latency</c>; "Connection: close" for a new connection per request. wrk counts a
@@ -52,6 +54,8 @@ public static partial class ExternalTools
         double Percent(string p) => Number(new Regex($@"^\s*{Regex.Escape(p)}\s+(\d+)", RegexOptions.Multiline), output);
         var failed = (long)Number(AbFailed(), output);
         var detail = AbFailedDetail().Match(output) is { Success: true } d ? d.Groups[1].Value : "";
+        // With no request completed (a server too slow for a short run), ab prints neither a rate nor percentiles.
+        if (Number(AbComplete(), output) == 0) return new Measurement("ab", 0, double.NaN, double.NaN, failed, 0, detail);
         return new Measurement("ab", Number(AbRate(), output), Percent("50%"), Percent("99%"), failed, (long)Number(AbComplete(), output), detail);
     }
 

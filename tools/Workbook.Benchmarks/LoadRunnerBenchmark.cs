@@ -11,24 +11,25 @@ namespace Workbook.Benchmarks;
 /// </summary>
 public static class LoadRunnerBenchmark
 {
+    /// <summary>What is measured: a path of the server, with keep-alive or a new connection per request.</summary>
+    internal static readonly (string Name, string Path, bool NewConnection)[] Scenarios =
+    [
+        ("trivial endpoint, keep-alive (generator-bound)", "/", false),
+        ("1 ms of CPU per request, keep-alive (server-bound)", "/compute", false),
+        ("trivial endpoint, new connection per request", "/", true),
+    ];
+
+    /// <summary>Every tool this benchmark can run; wrk first, as the reference.</summary>
+    internal static readonly string[] Tools = ["wrk", "ab", "ours", "ours, pool completions"];
+
     public static async Task<int> RunAsync(int seconds, int connections, int rounds, string outDir)
     {
         ExternalTools.RequireInstalled();
         var duration = TimeSpan.FromSeconds(seconds);
-
-        // The server: ComputeServer on Kestrel's pool; /compute spends about 1 ms of CPU, / nothing.
-        await using var server = ChildProcess.Fork(ExamplePaths.Dll("ComputeServer"),
-            ["--port", "0", "--loop", "pool", "--compute", "inline", "--iterations", "3000000"], new ForkOptions { Stdio = StdioMode.Ignore });
-        var url = new Uri((await server.NextMessageAsync()).GetProperty("url").GetString()!);
+        var (server, url) = await StartServerAsync(connections);
+        await using var _ = server;
         Console.WriteLine($"server {server.Pid} at {url}; {connections} connections, {seconds} s per run, {rounds} rounds, tools interleaved");
-        await ExternalTools.WrkAsync(new Uri(url, "/compute"), connections, TimeSpan.FromSeconds(3), newConnection: false); // warm-up (JIT)
 
-        var scenarios = new[]
-        {
-            (Name: "trivial endpoint, keep-alive (generator-bound)", Path: "/", NewConnection: false),
-            (Name: "1 ms of CPU per request, keep-alive (server-bound)", Path: "/compute", NewConnection: false),
-            (Name: "trivial endpoint, new connection per request", Path: "/", NewConnection: true),
-        };
         var results = new List<object>();
         var report = new StringBuilder();
         report.AppendLine($"Load runner vs wrk and ab — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
@@ -38,31 +39,12 @@ public static class LoadRunnerBenchmark
         report.AppendLine("| scenario | tool | req/s | p50 ms | p99 ms | failed | req/s vs wrk | p50 vs wrk | p99 vs wrk |");
         report.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
 
-        foreach (var scenario in scenarios)
+        foreach (var scenario in Scenarios)
         {
-            var target = new Uri(url, scenario.Path);
-            var runs = new List<Measurement>();
-            for (int round = 0; round < rounds; round++)
-            {
-                // Rotate the order every round so no tool always runs on a warmer (or more tired) server.
-                var order = new List<Func<Task<Measurement>>>
-                {
-                    () => ExternalTools.WrkAsync(target, connections, duration, scenario.NewConnection),
-                    () => ExternalTools.AbAsync(target, connections, duration, scenario.NewConnection),
-                    () => ExternalTools.OursAsync(target, connections, duration, scenario.NewConnection, inlineCompletions: true),
-                    () => ExternalTools.OursAsync(target, connections, duration, scenario.NewConnection, inlineCompletions: false),
-                };
-                for (int k = 0; k < order.Count; k++)
-                {
-                    var m = await order[(k + round) % order.Count]();
-                    runs.Add(m);
-                    Console.WriteLine($"  {scenario.Name}, round {round + 1}: {m.Tool,-4} {m.RequestsPerSecond,9:N0} req/s  p50 {m.P50Ms,7:0.00} ms  p99 {m.P99Ms,7:0.00} ms  failed {m.Failed}");
-                }
-            }
-            var medians = runs.GroupBy(r => r.Tool).ToDictionary(g => g.Key, g => new Measurement(g.Key,
-                Stats.Median(g.Select(x => x.RequestsPerSecond)), Stats.Median(g.Select(x => x.P50Ms)), Stats.Median(g.Select(x => x.P99Ms)), g.Sum(x => x.Failed)));
+            var runs = await MeasureAsync(Tools, new Uri(url, scenario.Path), connections, duration, scenario.NewConnection, rounds, scenario.Name);
+            var medians = Medians(runs);
             var wrk = medians["wrk"];
-            foreach (var tool in new[] { "wrk", "ab", "ours", "ours, pool completions" })
+            foreach (var tool in Tools)
             {
                 var m = medians[tool];
                 report.AppendLine($"| {scenario.Name} | {tool} | {m.RequestsPerSecond:N0} | {m.P50Ms:0.00} | {m.P99Ms:0.00} | {m.Failed} | " +
@@ -76,4 +58,47 @@ public static class LoadRunnerBenchmark
             ["os"] = RuntimeInformation.OSDescription, ["connections"] = connections, ["seconds"] = seconds, ["rounds"] = rounds,
         }, results, resultsKey: "scenarios");
     }
+
+    /// <summary>
+    /// The server: ComputeServer on Kestrel's pool (/compute spends about 1 ms of CPU, / nothing), warmed up for 3 s
+    /// (JIT) by our runner, so that this needs nothing installed.
+    /// </summary>
+    internal static async Task<(ChildProcess Server, Uri Url)> StartServerAsync(int connections)
+    {
+        var server = ChildProcess.Fork(ExamplePaths.Dll("ComputeServer"),
+            ["--port", "0", "--loop", "pool", "--compute", "inline", "--iterations", "3000000"], new ForkOptions { Stdio = StdioMode.Ignore });
+        var url = new Uri((await server.NextMessageAsync()).GetProperty("url").GetString()!);
+        await ExternalTools.OursAsync(new Uri(url, "/compute"), connections, TimeSpan.FromSeconds(3), newConnection: false, inlineCompletions: true);
+        return (server, url);
+    }
+
+    /// <summary>Each of <paramref name="tools"/> once per round against <paramref name="target"/>, in a rotating order.</summary>
+    internal static async Task<List<Measurement>> MeasureAsync(IReadOnlyList<string> tools, Uri target, int connections, TimeSpan duration, bool newConnection,
+        int rounds, string scenario)
+    {
+        Task<Measurement> Run(string tool) => tool switch
+        {
+            "wrk" => ExternalTools.WrkAsync(target, connections, duration, newConnection),
+            "ab" => ExternalTools.AbAsync(target, connections, duration, newConnection),
+            "ours" => ExternalTools.OursAsync(target, connections, duration, newConnection, inlineCompletions: true),
+            _ => ExternalTools.OursAsync(target, connections, duration, newConnection, inlineCompletions: false),
+        };
+        var runs = new List<Measurement>();
+        for (int round = 0; round < rounds; round++)
+        {
+            // Rotate the order every round so no tool always runs on a warmer (or more tired) server.
+            for (int k = 0; k < tools.Count; k++)
+            {
+                var m = await Run(tools[(k + round) % tools.Count]);
+                runs.Add(m);
+                Console.WriteLine($"  {scenario}, round {round + 1}: {m.Tool,-4} {m.RequestsPerSecond,9:N0} req/s  p50 {m.P50Ms,7:0.00} ms  p99 {m.P99Ms,7:0.00} ms  failed {m.Failed}");
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>One row per tool: the medians of its runs (failed: the sum).</summary>
+    internal static Dictionary<string, Measurement> Medians(IEnumerable<Measurement> runs) =>
+        runs.GroupBy(r => r.Tool).ToDictionary(g => g.Key, g => new Measurement(g.Key,
+            Stats.Median(g.Select(x => x.RequestsPerSecond)), Stats.Median(g.Select(x => x.P50Ms)), Stats.Median(g.Select(x => x.P99Ms)), g.Sum(x => x.Failed)));
 }

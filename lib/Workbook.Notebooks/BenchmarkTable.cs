@@ -1,0 +1,77 @@
+using System.Text;
+
+namespace Workbook.Notebooks;
+
+/// <summary>
+/// A recorded benchmark topic (<c>data/benchmarks/TOPIC.csv</c>, written by <c>tools/Workbook.Benchmarks report</c>):
+/// one row per measurement, each with the machine and date it was measured on. The CSV reader is hand-written: the
+/// notebook kernel loads this library by path, so each package it used would be one more <c>#r "nuget: …"</c> in
+/// every chapter.
+/// </summary>
+public sealed class BenchmarkTable
+{
+    private BenchmarkTable(string topic, IReadOnlyList<BenchmarkRow> rows) => (Topic, Rows) = (topic, rows);
+
+    /// <summary>The file's name without <c>.csv</c>, e.g. <c>cluster-policies</c>.</summary>
+    public string Topic { get; }
+    public IReadOnlyList<BenchmarkRow> Rows { get; }
+
+    /// <summary>Where and when the rows were measured, from the first: date, cores, OS, .NET and Node versions.</summary>
+    public string Machine => Rows.Count == 0 ? "no rows" :
+        $"{Rows[0]["date"]}, {Rows[0]["cores"]} cores, {Rows[0]["os"]}, .NET {Rows[0]["dotnet"]}, " +
+        $"Node {(Rows[0]["node"].Length > 0 ? Rows[0]["node"] : "not installed")}; {Rows[0]["rounds"]} rounds of {Rows[0]["seconds"]} s";
+
+    /// <summary>The scenarios, in the order they were measured.</summary>
+    public IReadOnlyList<string> Scenarios => Rows.Select(r => r.Scenario).Distinct().ToList();
+
+    /// <summary>The servers (or tools), in the order they were measured.</summary>
+    public IReadOnlyList<string> Servers => Rows.Select(r => r.Server).Distinct().ToList();
+
+    /// <summary>One number: <paramref name="column"/> of the row for this scenario and server; NaN when there is none.</summary>
+    public double Value(string scenario, string server, string column) =>
+        Rows.FirstOrDefault(r => r.Scenario == scenario && r.Server == server)?.Number(column) ?? double.NaN;
+
+    public static BenchmarkTable Read(string path)
+    {
+        var records = Parse(File.ReadAllText(path)).ToList();
+        if (records.Count == 0) throw new FormatException($"{path} is empty: no header.");
+        var header = records[0];
+        var rows = records.Skip(1).Where(r => r.Count > 1 || r[0].Length > 0).Select(r =>
+            r.Count == header.Count ? new BenchmarkRow(header.Zip(r).ToDictionary(p => p.First, p => p.Second))
+            : throw new FormatException($"{path}: a row has {r.Count} fields, the header {header.Count}.")).ToList();
+        return new BenchmarkTable(Path.GetFileNameWithoutExtension(path), rows);
+    }
+
+    /// <summary>RFC 4180 records: fields separated by commas, quoted when they hold a comma, quote or line break.</summary>
+    private static IEnumerable<List<string>> Parse(string text)
+    {
+        var record = new List<string>();
+        var field = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted)
+            {
+                if (c != '"') field.Append(c);
+                else if (i + 1 < text.Length && text[i + 1] == '"') field.Append(text[++i]);
+                else quoted = false;
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n')
+            {
+                record.Add(field.ToString().TrimEnd('\r'));
+                field.Clear();
+                yield return record;
+                record = [];
+            }
+            else field.Append(c);
+        }
+        if (field.Length > 0 || record.Count > 0)
+        {
+            record.Add(field.ToString());
+            yield return record;
+        }
+    }
+}
