@@ -183,6 +183,7 @@ sealed class Backends(ProxyOptions options)
                         Interval = options.HealthInterval,
                         // A probe may take longer than the interval on a busy machine without the backend being down.
                         Timeout = options.HealthInterval * 2,
+                        // Out after two failed probes in a row (YARP's default threshold), so one slow probe does not count.
                         Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
                         Path = "/health",
                     },
@@ -193,7 +194,6 @@ sealed class Backends(ProxyOptions options)
                         ReactivationPeriod = TimeSpan.FromSeconds(10),
                     },
                 },
-                // Out after two failed probes in a row (YARP's default threshold), so one slow probe does not count.
             };
         }
     }
@@ -220,6 +220,12 @@ sealed class Backends(ProxyOptions options)
         {
             Send(new { op, error = e.Message });
         }
+        catch (Exception e)
+        {
+            // Not the parent's mistake, but it must still get an answer rather than wait for one.
+            Console.Error.WriteLine($"Proxy: '{op}' failed: {e}");
+            Send(new { op, error = $"'{op}' failed: {e.Message}" });
+        }
     }
 
     /// <summary>Takes a backend out: no new request goes there; returns once its requests in flight have finished (at most 30 s).</summary>
@@ -232,19 +238,22 @@ sealed class Backends(ProxyOptions options)
             if (!_current.Remove(name)) throw new ArgumentException($"no backend named '{name}'");
             Update();
         }
-        var started = DateTime.UtcNow;
         var limit = TimeSpan.FromSeconds(30);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         // YARP applies a new configuration a moment later: until then new requests may still be sent there.
-        while (_state.TryGetCluster(ClusterId, out cluster) && cluster.Destinations.ContainsKey(name) && DateTime.UtcNow - started < limit)
+        while (_state.TryGetCluster(ClusterId, out cluster) && cluster.Destinations.ContainsKey(name) && clock.Elapsed < limit)
             await Task.Delay(5);
-        // A request that chose the backend just before it may not be counted in flight yet.
+        // A request that chose the backend just before may not be counted in flight yet.
         await Task.Delay(50);
+        clock.Restart();
         var inFlight = leaving?.ConcurrentRequestCount ?? 0;
-        while (leaving is not null && leaving.ConcurrentRequestCount > 0 && DateTime.UtcNow - started < limit)
-            await Task.Delay(10);
-        var drainedMs = (DateTime.UtcNow - started).TotalMilliseconds;
-        Console.WriteLine($"Backend {name} removed ({inFlight} requests were in flight, drained {drainedMs:F0} ms after the removal)");
-        return Reply("remove", new { name, inFlightAtRemoval = inFlight, drainedMs });
+        while (leaving is not null && leaving.ConcurrentRequestCount > 0 && clock.Elapsed < limit)
+            await Task.Delay(5);
+        var timedOut = leaving is not null && leaving.ConcurrentRequestCount > 0;
+        var drainedMs = inFlight == 0 ? 0 : clock.Elapsed.TotalMilliseconds;
+        Console.WriteLine(timedOut ? $"Backend {name} removed; {leaving!.ConcurrentRequestCount} requests still in flight after {limit.TotalSeconds:0} s"
+            : $"Backend {name} removed ({inFlight} requests were in flight, finished in {drainedMs:F0} ms)");
+        return Reply("remove", new { name, inFlightAtRemoval = inFlight, drainedMs, timedOut });
     }
 
     private object Add(string name, string url)

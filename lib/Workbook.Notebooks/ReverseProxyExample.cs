@@ -12,9 +12,10 @@ public sealed record ProxyBackend(string Name, string Url, string Health, int In
 
 /// <summary>
 /// A backend taken out of the proxy: how many of its requests were in flight once the proxy had stopped choosing it,
-/// and how long after the removal the last of them finished.
+/// how long the last of them then took to finish (0 when there were none), and whether some were still running after
+/// the proxy's 30 s limit.
 /// </summary>
-public sealed record ProxyRemoval(string Name, int InFlightAtRemoval, double DrainedMs);
+public sealed record ProxyRemoval(string Name, int InFlightAtRemoval, double DrainedMs, bool TimedOut);
 
 /// <summary>
 /// examples/Proxy (YARP) forked in front of a set of backends, driven over its message channel: take a backend out
@@ -22,17 +23,14 @@ public sealed record ProxyRemoval(string Name, int InFlightAtRemoval, double Dra
 /// </summary>
 public sealed class ReverseProxyExample : IAsyncDisposable
 {
-    private readonly RunningExample _proxy;
-    private readonly Stopwatch _clock;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private RunningExample _proxy = null!; // set by StartAsync before the instance is handed out
     private readonly ConcurrentQueue<HealthChange> _changes = new();
     private readonly SemaphoreSlim _oneRequest = new(1, 1);
     private TaskCompletionSource<JsonElement>? _reply;
 
-    private ReverseProxyExample(RunningExample proxy, Stopwatch clock)
+    private ReverseProxyExample()
     {
-        _proxy = proxy;
-        _clock = clock;
-        proxy.Process.Message += OnMessage;
     }
 
     /// <summary>The proxy's address: send the load here.</summary>
@@ -55,8 +53,9 @@ public sealed class ReverseProxyExample : IAsyncDisposable
     {
         var args = new List<string> { "--port", "0", "--health-interval", ((int)(healthInterval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds).ToString() };
         foreach (var (name, url) in backends) args.AddRange(["--backend", $"{name}={url}"]);
-        var clock = Stopwatch.StartNew();
-        return new ReverseProxyExample(await RunningExample.StartAsync("Proxy", args).ConfigureAwait(false), clock);
+        var proxy = new ReverseProxyExample();
+        proxy._proxy = await RunningExample.StartAsync("Proxy", args, onMessage: proxy.OnMessage).ConfigureAwait(false);
+        return proxy;
     }
 
     /// <summary>The backends and their health now.</summary>
@@ -66,7 +65,8 @@ public sealed class ReverseProxyExample : IAsyncDisposable
     public async Task<ProxyRemoval> RemoveAsync(string name)
     {
         var detail = (await RequestAsync(new { op = "remove", name }).ConfigureAwait(false)).GetProperty("detail");
-        return new ProxyRemoval(name, detail.GetProperty("inFlightAtRemoval").GetInt32(), detail.GetProperty("drainedMs").GetDouble());
+        return new ProxyRemoval(name, detail.GetProperty("inFlightAtRemoval").GetInt32(), detail.GetProperty("drainedMs").GetDouble(),
+            detail.GetProperty("timedOut").GetBoolean());
     }
 
     /// <summary>Puts a backend in; new clients can reach it at once, and the health checks start probing it.</summary>
@@ -85,24 +85,26 @@ public sealed class ReverseProxyExample : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        _proxy.Process.Message -= OnMessage;
-        await _proxy.DisposeAsync().ConfigureAwait(false);
-    }
+    public async ValueTask DisposeAsync() => await _proxy.DisposeAsync().ConfigureAwait(false);
 
     private async Task<JsonElement> RequestAsync(object message)
     {
         await _oneRequest.WaitAsync().ConfigureAwait(false);
+        var reply = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            _reply = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _reply = reply;
             _proxy.Process.Send(message);
-            var reply = await _reply.Task.WaitAsync(TimeSpan.FromSeconds(40)).ConfigureAwait(false);
-            return reply.TryGetProperty("error", out var error) ? throw new InvalidOperationException($"Proxy: {error.GetString()}") : reply;
+            // A removal waits for requests in flight (at most 30 s in the proxy); a proxy that died answers never.
+            var done = await Task.WhenAny(reply.Task, _proxy.Process.Exited, Task.Delay(TimeSpan.FromSeconds(40))).ConfigureAwait(false);
+            if (done != reply.Task)
+                throw new InvalidOperationException(done == _proxy.Process.Exited ? "The proxy exited without answering." : "The proxy did not answer within 40 s.");
+            var answer = reply.Task.Result;
+            return answer.TryGetProperty("error", out var error) ? throw new InvalidOperationException($"Proxy: {error.GetString()}") : answer;
         }
         finally
         {
+            _reply = null; // a late answer must not complete the next request
             _oneRequest.Release();
         }
     }

@@ -22,31 +22,42 @@ public sealed class RunningExample : IAsyncDisposable
     /// <summary>The forked process (the primary, for a cluster).</summary>
     public ChildProcess Process { get; }
 
-    /// <summary>The process id.</summary>
-    public int Pid => Process.Pid ?? 0;
+    /// <summary>The process id (known: the process reported its address).</summary>
+    public int Pid => Process.Pid ?? throw new InvalidOperationException($"{Name} has no process id.");
 
     /// <summary>Where it listens, as it reported it: <c>http://127.0.0.1:PORT/</c>, or <c>127.0.0.1:PORT</c> for RedisServer.</summary>
     public string Url { get; }
 
     /// <summary>
-    /// Forks <c>examples/NAME</c> with <paramref name="args"/> and waits for its <c>{ url }</c> message.
+    /// Forks <c>examples/NAME</c> with <paramref name="args"/> and waits for its first message, <c>{ url }</c>; every
+    /// later message goes to <paramref name="onMessage"/> (subscribed before the child starts, so none is missed).
     /// A program that exits first (a bad argument, a port in use) or says nothing in time is reported and not left running.
     /// </summary>
-    public static async Task<RunningExample> StartAsync(string name, IEnumerable<string> args, TimeSpan? timeout = null)
+    public static async Task<RunningExample> StartAsync(string name, IEnumerable<string> args, TimeSpan? timeout = null,
+        Action<JsonElement>? onMessage = null)
     {
-        var process = ChildProcess.Fork(Examples.Dll(name), args);
         var wait = timeout ?? TimeSpan.FromSeconds(60); // a cluster starting on a busy machine can take a while
+        var first = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = ChildProcess.Fork(Examples.Dll(name), args);
+        process.Message += message =>
+        {
+            if (!first.TrySetResult(message.Clone())) onMessage?.Invoke(message);
+        };
         try
         {
-            var ready = await process.NextMessageAsync().WaitAsync(wait).ConfigureAwait(false);
-            var url = ready.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : null;
-            return url is not null ? new RunningExample(name, process, url)
-                : throw new InvalidOperationException($"{name} sent {ready} instead of {{ url }}.");
+            var done = await Task.WhenAny(first.Task, process.Exited, Task.Delay(wait)).ConfigureAwait(false);
+            if (done == process.Exited)
+                throw new InvalidOperationException($"{name} exited ({await process.Exited.ConfigureAwait(false)}) before it reported its address; its error is above.");
+            if (done != first.Task)
+                throw new TimeoutException($"{name} did not report its address within {wait.TotalSeconds:0} s; it was stopped.");
+            var ready = first.Task.Result;
+            return ready.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String
+                ? new RunningExample(name, process, url.GetString()!)
+                : throw new InvalidOperationException($"{name} sent {ready} instead of {{ url }}; it was stopped.");
         }
-        catch (Exception e)
+        catch
         {
             await StopAsync(process, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            if (e is TimeoutException) throw new TimeoutException($"{name} did not report its address within {wait.TotalSeconds:0} s; it was stopped.");
             throw;
         }
     }

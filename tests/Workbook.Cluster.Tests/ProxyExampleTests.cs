@@ -88,7 +88,9 @@ public class ProxyExampleTests
         Assert.Equal(busy, detail.GetProperty("name").GetString());
         // The held upload, and perhaps one of the requests above if it got there before the remove did.
         Assert.InRange(detail.GetProperty("inFlightAtRemoval").GetInt32(), 1, 2);
+        // Drained once the test let the upload finish: some time after the removal, not at once, and not by the 30 s limit.
         Assert.True(detail.GetProperty("drainedMs").GetDouble() > 0);
+        Assert.False(detail.GetProperty("timedOut").GetBoolean());
         Assert.Equal([other], ProxyApp.Backends(removed).Select(b => b.GetProperty("name").GetString()));
         var after = new List<SessionClient.Page>();
         for (int i = 0; i < 6; i++) after.Add(await newcomer.GetAsync("/health"));

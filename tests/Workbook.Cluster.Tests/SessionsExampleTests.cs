@@ -152,8 +152,7 @@ internal sealed class SessionsApp : IAsyncDisposable
     }
 }
 
-/// <summary>One browser: its own cookies, a new connection for every request (so each can reach another worker).</summary>
-/// <summary>One browser: a cookie jar (or none), every request on a new connection, who answered each.</summary>
+/// <summary>One browser: its own cookies (or none), a new connection for every request (so each can reach another worker), who answered.</summary>
 internal sealed class SessionClient : IDisposable
 {
     private readonly Uri _url;
