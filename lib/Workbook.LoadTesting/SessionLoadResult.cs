@@ -17,10 +17,10 @@ public sealed record SessionLoadResult
     public required string Label { get; init; }
     public required Uri Url { get; init; }
 
-    /// <summary>How long load was offered: the test's duration, or less if a bound or cancellation stopped it.</summary>
+    /// <summary>How long load was offered: the test's duration, or less if a bound, <see cref="SessionLoadRun.Finish"/> or cancellation stopped it.</summary>
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>Why the run stopped: "time", "session count" or "cancelled".</summary>
+    /// <summary>Why the run stopped: "time", "session count", "finished early" (<see cref="SessionLoadRun.Finish"/>) or "cancelled".</summary>
     public required string StoppedBy { get; init; }
 
     public required int Clients { get; init; }

@@ -52,7 +52,11 @@ internal sealed class VirtualUser : IDisposable
         {
             var name = $"u{_index}-{n}";
             ForgetCookies();
-            if (!await LogInAsync(name).ConfigureAwait(false)) continue;
+            if (!await LogInAsync(name).ConfigureAwait(false))
+            {
+                await ThinkAsync().ConfigureAwait(false); // a failed login is an answer too: no retry storm
+                continue;
+            }
             for (int page = 0; page < _test.RequestsPerLogin && !_run.Stopping; page++)
             {
                 await ThinkAsync().ConfigureAwait(false);
