@@ -14,6 +14,8 @@ public sealed class BenchmarkTable
 
     /// <summary>The file's name without <c>.csv</c>, e.g. <c>cluster-policies</c>.</summary>
     public string Topic { get; }
+
+    /// <summary>The measurements, in the file's order.</summary>
     public IReadOnlyList<BenchmarkRow> Rows { get; }
 
     /// <summary>Where and when the rows were measured, from the first: date, cores, OS, .NET and Node versions.</summary>
@@ -31,6 +33,8 @@ public sealed class BenchmarkTable
     public double Value(string scenario, string server, string column) =>
         Rows.FirstOrDefault(r => r.Scenario == scenario && r.Server == server)?.Number(column) ?? double.NaN;
 
+    /// <summary>Reads <c>TOPIC.csv</c>: a header, then one row per measurement.</summary>
+    /// <exception cref="FormatException">The file is empty, or a row has another number of fields than the header.</exception>
     public static BenchmarkTable Read(string path)
     {
         var records = Parse(File.ReadAllText(path)).ToList();

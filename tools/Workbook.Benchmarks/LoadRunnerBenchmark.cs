@@ -67,9 +67,20 @@ public static class LoadRunnerBenchmark
     {
         var server = ChildProcess.Fork(ExamplePaths.Dll("ComputeServer"),
             ["--port", "0", "--loop", "pool", "--compute", "inline", "--iterations", "3000000"], new ForkOptions { Stdio = StdioMode.Ignore });
-        var url = new Uri((await server.NextMessageAsync()).GetProperty("url").GetString()!);
-        await ExternalTools.OursAsync(new Uri(url, "/compute"), connections, TimeSpan.FromSeconds(3), newConnection: false, inlineCompletions: true);
-        return (server, url);
+        try
+        {
+            // A timeout: a server that hangs before announcing its address would otherwise stall the run for good.
+            var started = await server.NextMessageAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var url = new Uri(started.GetProperty("url").GetString()!);
+            await ExternalTools.OursAsync(new Uri(url, "/compute"), connections, TimeSpan.FromSeconds(3), newConnection: false, inlineCompletions: true);
+            return (server, url);
+        }
+        catch
+        {
+            // The caller can dispose only a server it got back: on any failure here, stop it rather than leave it running.
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Each of <paramref name="tools"/> once per round against <paramref name="target"/>, in a rotating order.</summary>

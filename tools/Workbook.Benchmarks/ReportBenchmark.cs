@@ -9,9 +9,11 @@ namespace Workbook.Benchmarks;
 /// <summary>
 /// The performance report: what the cluster, availability and load-runner benchmarks measured, side by side in one
 /// run on this machine, with the measurements of those benchmarks (nothing re-implemented here). One CSV per topic —
-/// cluster-policies, node-vs-ours, availability, rolling-restart, worker-start, load-runner — and report.md. Every
-/// load run lasts <c>seconds</c> (restarts and crash timers scale with it); every comparison runs <c>rounds</c>
-/// times, interleaved. Rows that need a missing tool (node, ab, wrk, pm2) are skipped, and the report says so.
+/// cluster-policies, node-vs-ours, availability, rolling-restart, worker-start, load-runner — each written as soon as
+/// it is measured, and report.md. Every load run lasts <c>seconds</c> (the rolling restarts come at 30% and 60% of
+/// it; the crash timer is the notes' 10 s whatever its length); every comparison runs <c>rounds</c> times,
+/// interleaved. Rows that need a missing tool (node, ab, wrk, pm2) are skipped, and so is a topic that fails; the
+/// report says so.
 /// </summary>
 public sealed class ReportBenchmark
 {
@@ -39,49 +41,65 @@ public sealed class ReportBenchmark
         if (nodeVersion is null) run.Skip("every Node and PM2 row", "node is not on PATH");
         else if (pm2 is null) run.Skip("the pm2 reload rows", "pm2 could not be installed with npm");
 
-        var topics = new (string Title, Func<Task<CsvTable>> Measure)[]
+        var topics = new (string Topic, string Title, Func<Task<CsvTable>> Measure)[]
         {
-            ("Plain Kestrel vs our cluster of 2 under each policy (hello-world)", run.ClusterPoliciesAsync),
-            ("Ours vs Node's cluster (2 workers each; one process each for the notes' loop)", run.NodeVsOursAsync),
-            ("Availability under random crashes (the notes' server and timer)", run.AvailabilityAsync),
-            ("Two rolling restarts (at 30% and 60% of the run)", run.RollingRestartAsync),
-            ("Starting a worker, and memory", run.WorkerStartAsync),
-            ("Our load runner vs wrk (examples/ComputeServer)", run.LoadRunnerAsync),
+            ("cluster-policies", "Plain Kestrel vs our cluster of 2 under each policy (hello-world)", run.ClusterPoliciesAsync),
+            ("node-vs-ours", "Ours vs Node's cluster (2 workers each; one process each for the notes' loop)", run.NodeVsOursAsync),
+            ("availability", "Availability under random crashes (the notes' server and timer)", run.AvailabilityAsync),
+            ("rolling-restart", "Two rolling restarts (at 30% and 60% of the run)", run.RollingRestartAsync),
+            ("worker-start", "Starting a worker, and memory", run.WorkerStartAsync),
+            ("load-runner", "Our load runner vs wrk (examples/ComputeServer)", run.LoadRunnerAsync),
         };
         var tables = new List<(string Title, CsvTable Table)>();
-        foreach (var (title, measure) in topics)
+        try
         {
-            // One topic failing (a tool's output it could not read, a server that did not start) leaves the others' results.
-            try
+            foreach (var (topic, title, measure) in topics)
             {
-                tables.Add((title, await measure()));
-            }
-            catch (Exception e) when (e is FormatException or InvalidOperationException or ExecException or SpawnException or TimeoutException)
-            {
-                run.Skip(title, $"failed: {e.Message.Split('\n')[0]}");
+                // The old file stays (notebook 09 reads all six), so the report must say it is not this run's.
+                var stale = $"{topic}.csv was not rewritten: the file there, if any, is from an earlier run";
+                // One topic failing, whatever the reason, leaves the others' results: each CSV is written as soon as it is measured.
+                try
+                {
+                    var table = await measure();
+                    if (table.Count == 0)
+                    {
+                        run.Skip(title, $"nothing measured; {stale}");
+                        continue;
+                    }
+                    Console.WriteLine($"wrote {table.Write(outDir, machine, rounds, seconds)} ({table.Count} rows)");
+                    tables.Add((title, table));
+                }
+                catch (Exception e)
+                {
+                    run.Skip(title, $"failed: {e.Message.Split('\n')[0]}; {stale}");
+                }
             }
         }
-
-        var report = new StringBuilder();
-        report.AppendLine($"Performance report — {machine}");
-        report.AppendLine($"`report --seconds {seconds} --rounds {rounds}{(quick ? " --quick" : "")}`: took {clock.Elapsed.TotalMinutes:0.0} min; " +
-                          $"load average before {loadBefore}, after {Machine.LoadAverage()}. Client and servers share this machine's cores.");
-        if (!string.IsNullOrWhiteSpace(note)) report.AppendLine().AppendLine($"Note: {note}");
-        report.AppendLine();
-        foreach (var (title, table) in tables)
+        finally
         {
-            if (table.Count == 0) continue;
-            report.AppendLine($"### {title} (`{table.Topic}.csv`)").AppendLine().Append(table.Markdown()).AppendLine();
-            Console.WriteLine($"wrote {table.Write(outDir, machine, rounds, seconds)} ({table.Count} rows)");
+            // Also when something outside a topic throws: report.md then shows what was measured until then.
+            WriteReport();
         }
-        if (run._skipped.Count > 0)
-            report.AppendLine("### Skipped").AppendLine().AppendLine(string.Concat(run._skipped.Select(s => $"- {s}\n")));
-        Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, "report.md"), report.ToString());
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"written to {Path.GetFullPath(outDir)} in {clock.Elapsed.TotalMinutes:0.0} min");
         return 0;
+
+        void WriteReport()
+        {
+            var report = new StringBuilder();
+            report.AppendLine($"Performance report — {machine}");
+            report.AppendLine($"`report --seconds {seconds} --rounds {rounds}{(quick ? " --quick" : "")}`: took {clock.Elapsed.TotalMinutes:0.0} min; " +
+                              $"load average before {loadBefore}, after {Machine.LoadAverage()}. Client and servers share this machine's cores.");
+            if (!string.IsNullOrWhiteSpace(note)) report.AppendLine().AppendLine($"Note: {note}");
+            report.AppendLine();
+            foreach (var (title, table) in tables)
+                report.AppendLine($"### {title} (`{table.Topic}.csv`)").AppendLine().Append(table.Markdown()).AppendLine();
+            if (run._skipped.Count > 0)
+                report.AppendLine("### Skipped").AppendLine().AppendLine(string.Concat(run._skipped.Select(s => $"- {s}\n")));
+            Directory.CreateDirectory(outDir);
+            File.WriteAllText(Path.Combine(outDir, "report.md"), report.ToString());
+            Console.WriteLine();
+            Console.WriteLine(report);
+            Console.WriteLine($"written to {Path.GetFullPath(outDir)} in {clock.Elapsed.TotalMinutes:0.0} min");
+        }
     }
 
     private void Skip(string what, string why)
