@@ -36,7 +36,8 @@ public class EveryNotebookTests(ExecutedNotebooks run)
         foreach (var notebook in new[] { ExecutedNotebooks.Source(name), run.Executed(name) })
         {
             Assert.Equal(4, notebook["nbformat"]!.GetValue<int>());
-            Assert.Equal(2, notebook["nbformat_minor"]!.GetValue<int>());
+            Assert.Equal(5, notebook["nbformat_minor"]!.GetValue<int>());
+            Assert.Empty(NotebookFormat.Problems(notebook));
             var meta = notebook["metadata"]!;
             Assert.Equal(".net-csharp", meta["kernelspec"]!["name"]!.GetValue<string>());
             Assert.Equal("polyglot-notebook", meta["language_info"]!["name"]!.GetValue<string>());
