@@ -53,6 +53,13 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
     public string Output(string chapter, string sourceContains) =>
         CodeCells(Executed(chapter)).Single(c => c.Source.Contains(sourceContains)).Output;
 
+    /// <summary>What the code cell of <paramref name="chapter"/> with the id <paramref name="cellId"/> printed.</summary>
+    public string CellOutput(string chapter, string cellId) =>
+        Executed(chapter)["cells"]!.AsArray().OfType<JsonObject>()
+            .Where(c => c["id"]?.GetValue<string>() == cellId)
+            .Select(c => string.Concat(c["outputs"]!.AsArray().OfType<JsonObject>().Select(OutputText)))
+            .DefaultIfEmpty(null).Single() ?? throw new ArgumentException($"{chapter} has no cell '{cellId}'", nameof(cellId));
+
     public static JsonObject Source(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(NotebooksFolder, name + ".ipynb")))!;
 
