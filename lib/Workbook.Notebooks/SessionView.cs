@@ -44,18 +44,23 @@ public static class SessionView
         return html.Append("</div>").ToString();
     }
 
-    /// <summary>Pages per second over the run: served, and answered "not logged in", with the marks as vertical lines.</summary>
+    /// <summary>
+    /// Pages per second over the run: served, answered "not logged in", and failed, with the marks as vertical lines
+    /// (the rules of docs/charts.md: the problem lines get their own axis when ten times smaller or larger than the
+    /// pages served; a partial last second, e.g. of a run ended early, is left out).
+    /// </summary>
     public static Plot Timeline(SessionLoadResult r)
     {
-        var seconds = r.Timeline.Where(s => s.Second < Math.Ceiling(r.Duration.TotalSeconds)).ToList();
+        var (seconds, leftOut) = ChartRules.CompleteSeconds(r.Timeline, s => s.Second, r.Duration);
         Coordinates[] Steps(Func<SessionSecond, long> value) => LoadCharts.Steps(seconds, s => s.Second, value);
-        List<(string, Color, Coordinates[])> lines =
+        List<ChartRules.Line> lines =
         [
-            ("pages served / s", Colors.SteelBlue, Steps(s => s.PagesOk)),
-            ("not logged in / s", Colors.MediumPurple, Steps(s => s.PagesLost)),
+            new("pages served / s", ChartRules.OkColor, Steps(s => s.PagesOk)),
+            new("not logged in / s", Colors.MediumPurple, Steps(s => s.PagesLost), Problem: true),
         ];
-        if (r.Failed > 0) lines.Add(("failed / s", Colors.Crimson, Steps(s => s.Failed)));
-        return LoadCharts.PerSecond($"{r.Label}: pages per second", "pages / s", seconds.Count, r.Marks, Alignment.UpperRight, lines);
+        if (r.Failed > 0) lines.Add(new("failed / s", ChartRules.ProblemColor, Steps(s => s.Failed), Problem: true));
+        return ChartRules.PerSecond($"{r.Label}: pages per second", "pages / s", r.Failed > 0 ? "not logged in, failed / s" : "not logged in / s", seconds.Count,
+            ChartRules.SecondsLabel(leftOut), r.Marks, lines);
     }
 
     private static IHtmlContent Progress(SessionLoadTest test, SessionLoadProgress p, bool done)
