@@ -52,6 +52,17 @@ public class EveryNotebookTests(ExecutedNotebooks run)
 
     [Theory]
     [MemberData(nameof(ExecutedNotebooks.Names), MemberType = typeof(ExecutedNotebooks))]
+    public void Every_code_cell_is_thin(string name)
+    {
+        // One runnable idea per cell; repeated wiring belongs in lib/ (DESIGN.md: cells stay thin, at most 15 lines).
+        var fat = ExecutedNotebooks.CodeCells(ExecutedNotebooks.Source(name))
+            .Select((c, i) => (Cell: i + 1, Lines: c.Source.TrimEnd().Split('\n').Length))
+            .Where(c => c.Lines > 15).ToList();
+        Assert.True(fat.Count == 0, $"{name}: code cells over 15 lines: {string.Join(", ", fat.Select(c => $"#{c.Cell} ({c.Lines})"))}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ExecutedNotebooks.Names), MemberType = typeof(ExecutedNotebooks))]
     public void Package_versions_in_the_notebook_match_the_solutions(string name)
     {
         var central = XDocument.Load(Path.Combine(ExecutedNotebooks.RepositoryRoot, "Directory.Packages.props"))
