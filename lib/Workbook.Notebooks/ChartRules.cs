@@ -63,7 +63,7 @@ internal static class ChartRules
             if (l.Pattern is { } pattern) line.LinePattern = pattern;
             if (l.Problem && ownAxis) line.Axes.YAxis = plot.Axes.Right;
         }
-        plot.Title(title);
+        Title(plot, title);
         plot.XLabel(xLabel);
         plot.YLabel(unit);
         var xMax = Math.Max(Math.Max(1, seconds), marks.Select(m => m.At.TotalSeconds).DefaultIfEmpty(0).Max());
@@ -84,6 +84,19 @@ internal static class ChartRules
         }
         plot.ShowLegend(Edge.Bottom);
         return plot;
+    }
+
+    /// <summary>The chart's title, wrapped onto a second line at a space when it would not fit the plot's width.</summary>
+    public static void Title(Plot plot, string title)
+    {
+        const float size = 16;
+        var fits = (int)((Notebook.PlotSize.Width - 40) / (size * 0.62)); // characters of bold DejaVu Sans that fit
+        if (title.Length > fits)
+        {
+            var cut = title.LastIndexOf(' ', Math.Min(title.Length - 1, fits));
+            if (cut > 0) title = title[..cut] + "\n" + title[(cut + 1)..];
+        }
+        plot.Title(title, size);
     }
 
     /// <summary>Whether a problem series must get its own axis to be seen (or not to flatten the main one).</summary>

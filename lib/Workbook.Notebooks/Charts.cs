@@ -82,7 +82,7 @@ public static class Charts
             plot.Axes.Left.Label.Text = $"{unit} (log scale)";
         }
         else plot.YLabel(unit);
-        plot.Title(title);
+        ChartRules.Title(plot, title);
     }
 
     /// <summary>

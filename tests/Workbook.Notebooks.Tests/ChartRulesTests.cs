@@ -112,4 +112,14 @@ public class ChartRulesTests
         var linear = Charts.Bars("t", "ms", [("a", 10), ("b", 20)]);
         Assert.Equal(0, Left(linear).Bottom);
     }
+
+    [Fact]
+    public void A_title_too_long_for_the_plot_wraps_at_a_space()
+    {
+        var title = "Recorded: failed requests across two rolling restarts, ours vs Node's SIGUSR2 code vs pm2 reload";
+        var text = Charts.Bars(title, "requests", [("a", 1)]).Axes.Title.Label.Text;
+        Assert.Equal(title, text.Replace("\n", " "));
+        Assert.Single(text, '\n');
+        Assert.Equal("short", Charts.Bars("short", "x", [("a", 1)]).Axes.Title.Label.Text);
+    }
 }
