@@ -3,6 +3,13 @@ namespace Workbook.LoadTesting;
 /// <summary>One second of a session run, by completion time; the seconds add up to the result's totals.</summary>
 public sealed record SessionSecond(int Second, long SessionsStarted, long PagesOk, long PagesLost, long Failed);
 
+/// <summary>
+/// One session of a session run: which client, from its login request to its last answer, the worker that answered
+/// the login (by <see cref="SessionLoadTest.AttributeBy"/>; null without it), and whether a page came back 401 —
+/// then <see cref="LostBy"/> is the worker that did not know it.
+/// </summary>
+public sealed record SessionTrace(int Client, TimeSpan Began, TimeSpan Ended, string? Worker, bool Lost, string? LostBy);
+
 /// <summary>A progress snapshot of a session run that is still going.</summary>
 public sealed record SessionLoadProgress(
     TimeSpan Elapsed, TimeSpan Duration, long Sessions, long SessionsLost, long PagesOk, long PagesLost, long Failed);
@@ -70,6 +77,9 @@ public sealed record SessionLoadResult
     public required IReadOnlyDictionary<string, long> ByAttribution { get; init; }
 
     public required IReadOnlyList<LoadMark> Marks { get; init; }
+
+    /// <summary>Every session, in the order they ended: who was logged in where, and when (to explain a loss, e.g. which users a restart hit).</summary>
+    public IReadOnlyList<SessionTrace> SessionLog { get; init; } = [];
 
     public long Failed => Failures.Values.Sum();
 

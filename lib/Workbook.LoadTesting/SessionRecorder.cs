@@ -14,6 +14,7 @@ internal sealed class SessionRecorder(long start)
     private readonly Dictionary<string, long> _byAttribution = [];
     private readonly List<LoadMark> _marks = [];
     private readonly HashSet<int> _usersWhoLost = [];
+    private readonly List<SessionTrace> _sessionLog = [];
     private long _logins, _sessions, _sessionsLost, _pages, _pagesOk, _pagesLost, _wrongUser, _unfinished, _failed;
 
     private sealed class Counts
@@ -71,6 +72,9 @@ internal sealed class SessionRecorder(long start)
         }
     }
 
+    /// <summary>A session is over: its pages are done, it was lost, or the run stopped.</summary>
+    public void SessionEnded(SessionTrace session) { lock (_gate) _sessionLog.Add(session); }
+
     public void Abandoned() { lock (_gate) _unfinished++; }
 
     public void Mark(string text) { lock (_gate) _marks.Add(new LoadMark(Elapsed, text)); }
@@ -109,6 +113,7 @@ internal sealed class SessionRecorder(long start)
                 Timeline = timeline,
                 ByAttribution = new Dictionary<string, long>(_byAttribution),
                 Marks = [.. _marks],
+                SessionLog = [.. _sessionLog],
             };
         }
     }

@@ -21,6 +21,7 @@ internal sealed class VirtualUser : IDisposable
     private readonly Uri _pageUrl;
     private readonly CookieContainer _jar = new();
     private readonly HttpClient _http;
+    private Answer? _lostBy; // the 401 that ended the current session, if one did
 
     public VirtualUser(int index, SessionLoadRun run, SessionRecorder recorder, IPEndPoint target)
     {
@@ -52,16 +53,19 @@ internal sealed class VirtualUser : IDisposable
         {
             var name = $"u{_index}-{n}";
             ForgetCookies();
-            if (!await LogInAsync(name).ConfigureAwait(false))
+            var began = _recorder.Elapsed;
+            if (await LogInAsync(name).ConfigureAwait(false) is not { } loggedInBy)
             {
                 await ThinkAsync().ConfigureAwait(false); // a failed login is an answer too: no retry storm
                 continue;
             }
+            _lostBy = null;
             for (int page = 0; page < _test.RequestsPerLogin && !_run.Stopping; page++)
             {
                 await ThinkAsync().ConfigureAwait(false);
                 if (_run.Stopping || !await RequestPageAsync(name).ConfigureAwait(false)) break;
             }
+            _recorder.SessionEnded(new SessionTrace(_index, began, _recorder.Elapsed, loggedInBy.Attribution, _lostBy is not null, _lostBy?.Attribution));
             await ThinkAsync().ConfigureAwait(false);
         }
     }
@@ -87,7 +91,8 @@ internal sealed class VirtualUser : IDisposable
         foreach (Cookie cookie in _jar.GetAllCookies()) cookie.Expired = true; // the jar drops expired cookies
     }
 
-    private async Task<bool> LogInAsync(string name)
+    /// <summary>Logs in; the answer when it succeeded, null when it did not.</summary>
+    private async Task<Answer?> LogInAsync(string name)
     {
         var separator = _test.LoginPath.Contains('?') ? '&' : '?';
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_test.Url, $"{_test.LoginPath}{separator}user={name}"))
@@ -95,14 +100,14 @@ internal sealed class VirtualUser : IDisposable
             Content = new ByteArrayContent([]), // Content-Length: 0
         };
         _recorder.LoginSent();
-        if (await SendAsync(request, "login").ConfigureAwait(false) is not { } answer) return false;
+        if (await SendAsync(request, "login").ConfigureAwait(false) is not { } answer) return null;
         if (answer.IsSuccess)
         {
             _recorder.LoggedIn();
-            return true;
+            return answer;
         }
         _recorder.Failed($"login: {answer.Status}");
-        return false;
+        return null;
     }
 
     /// <summary>One page request; false when the session is over (lost, or the run ended).</summary>
@@ -113,7 +118,11 @@ internal sealed class VirtualUser : IDisposable
         if (await SendAsync(request, "page").ConfigureAwait(false) is not { } answer)
             return !_run.Abandoning; // a broken connection need not mean a lost session: go on
         if (answer.IsSuccess) _recorder.PageOk(Mentions(answer.Body, name), answer.Attribution);
-        else if (answer.Status == 401) _recorder.PageLost(_index, answer.Attribution);
+        else if (answer.Status == 401)
+        {
+            _recorder.PageLost(_index, answer.Attribution);
+            _lostBy = answer;
+        }
         else _recorder.Failed($"page: {answer.Status}", answer.Attribution);
         return answer.Status != 401;
     }

@@ -34,6 +34,7 @@ public class SessionLoadTests
                 var sid = Guid.NewGuid().ToString("N");
                 Sessions[sid] = c.Request.Query["user"].ToString();
                 c.Response.Cookies.Append("sid", sid);
+                c.Response.Headers["X-Worker-Pid"] = "login";
                 return Results.Ok();
             });
             app.MapGet("/profile", async (HttpContext c) =>
@@ -119,6 +120,25 @@ public class SessionLoadTests
         Assert.True(r.ClientsWhoLostASession <= r.SessionsLost);
         Assert.Equal(server.ByWorker.OrderBy(w => w.Key), r.ByAttribution.OrderBy(w => w.Key));
         AssertAddsUp(r);
+    }
+
+    [Fact]
+    public async Task The_session_log_has_every_session_its_worker_its_end_and_who_did_not_know_it()
+    {
+        var server = new SessionServer { Forgets = n => n % 3 == 0 };
+        await using var host = await TestServer.StartAsync(server.Map);
+
+        var r = await SessionLoadRunner.RunAsync(Sessions(host.Url, maxSessions: 60));
+
+        Assert.Equal(r.Sessions, r.SessionLog.Count);
+        Assert.Equal(r.SessionsLost, r.SessionLog.Count(s => s.Lost));
+        Assert.All(r.SessionLog, s => Assert.Equal("login", s.Worker)); // the login's answer names the worker
+        Assert.All(r.SessionLog, s => Assert.True(s.Began <= s.Ended && s.Ended <= r.Duration + SessionLoadRun.EndGrace, s.ToString()));
+        Assert.All(r.SessionLog.Where(s => s.Lost), s => Assert.Matches("^w[01]$", s.LostBy));
+        Assert.All(r.SessionLog.Where(s => !s.Lost), s => Assert.Null(s.LostBy));
+        Assert.Equal(r.ClientsWhoLostASession, r.SessionLog.Where(s => s.Lost).Select(s => s.Client).Distinct().Count());
+        foreach (var client in r.SessionLog.GroupBy(s => s.Client)) // one user's sessions follow one another
+            Assert.All(client.Zip(client.Skip(1)), pair => Assert.True(pair.Second.Began >= pair.First.Ended, $"{pair.First} then {pair.Second}"));
     }
 
     [Fact]
