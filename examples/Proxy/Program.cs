@@ -31,6 +31,10 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // Failed probes and failed forwards are warnings with stack traces; the proxy reports health changes itself, below.
 builder.Logging.AddFilter("Yarp", LogLevel.Error);
+// The affinity cookie is a hash of the backend's name (HashCookie below), nothing is encrypted, yet ASP.NET Core's data
+// protection makes a key at start-up and warns that it is stored unencrypted (no XML encryptor): expected for a demo's
+// key ring. Only that one category is quietened; every other warning still shows.
+builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, options.Port));
 var backends = new Backends(options);
 builder.Services.AddReverseProxy()

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Workbook.LoadTesting;
 
 namespace Workbook.Notebooks;
 
@@ -82,6 +83,25 @@ public sealed class ReverseProxyExample : IAsyncDisposable
             await Task.Delay(20).ConfigureAwait(false);
         }
         throw new TimeoutException($"The proxy did not report {name} {health} within {timeout.TotalSeconds:0} s.");
+    }
+
+    /// <summary>
+    /// Marks every health change the proxy reports from now on on <paramref name="run"/>'s timeline ("b1 unhealthy"),
+    /// until the returned handle is disposed.
+    /// </summary>
+    public IDisposable MarkHealthChanges(SessionLoadRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        void Mark(HealthChange change) => run.Mark($"{change.Name} {change.Health}");
+        HealthChanged += Mark;
+        return new Unsubscribe(() => HealthChanged -= Mark);
+    }
+
+    private sealed class Unsubscribe(Action undo) : IDisposable
+    {
+        private Action? _undo = undo;
+
+        public void Dispose() => Interlocked.Exchange(ref _undo, null)?.Invoke();
     }
 
     /// <inheritdoc />
