@@ -23,6 +23,9 @@ public sealed class BenchmarkTable
         $"{Rows[0]["date"]}, {Rows[0]["cores"]} cores, {Rows[0]["os"]}, .NET {Rows[0]["dotnet"]}, " +
         $"Node {(Rows[0]["node"].Length > 0 ? Rows[0]["node"] : "not installed")}; {Rows[0]["rounds"]} rounds of {Rows[0]["seconds"]} s";
 
+    /// <summary>The day the first row was measured (<c>2026-11-27</c>), for the titles of charts of recorded numbers.</summary>
+    public string Date => Rows.Count == 0 ? "no rows" : Rows[0]["date"];
+
     /// <summary>The scenarios, in the order they were measured.</summary>
     public IReadOnlyList<string> Scenarios => Rows.Select(r => r.Scenario).Distinct().ToList();
 
@@ -32,6 +35,18 @@ public sealed class BenchmarkTable
     /// <summary>One number: <paramref name="column"/> of the row for this scenario and server; NaN when there is none.</summary>
     public double Value(string scenario, string server, string column) =>
         Rows.FirstOrDefault(r => r.Scenario == scenario && r.Server == server)?.Number(column) ?? double.NaN;
+
+    /// <summary>
+    /// What <c>report.md</c> says about how the report ran: the line with its options, duration and load average, a
+    /// note if one was given, and each topic it skipped (that topic's CSV is then from an earlier run).
+    /// </summary>
+    public static IReadOnlyList<string> ReportNotes(string reportMd)
+    {
+        var lines = File.ReadAllLines(reportMd);
+        var skipped = lines.SkipWhile(l => !l.StartsWith("### Skipped", StringComparison.Ordinal)).Skip(1)
+            .TakeWhile(l => !l.StartsWith('#')).Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => "skipped " + l[2..]);
+        return [.. lines.Where(l => l.Contains(": took ", StringComparison.Ordinal) || l.StartsWith("Note:", StringComparison.Ordinal)), .. skipped];
+    }
 
     /// <summary>Reads <c>TOPIC.csv</c>: a header, then one row per measurement.</summary>
     /// <exception cref="FormatException">The file is empty, or a row has another number of fields than the header.</exception>

@@ -31,6 +31,21 @@ public class BenchmarkTableTests : IDisposable
         Assert.Equal("10", table.Rows[1]["seconds"]);
         Assert.True(double.IsNaN(table.Value("no such scenario", "ours", "requests_per_second")));
         Assert.Equal("2026-11-27, 2 cores, Debian, .NET 10.0.12, Node v20.20.2; 3 rounds of 10 s", table.Machine);
+        Assert.Equal("2026-11-27", table.Date);
+    }
+
+    [Fact]
+    public void The_report_notes_are_how_it_ran_a_note_and_every_skipped_topic()
+    {
+        var report = Path.Combine(_folder, "report.md");
+        File.WriteAllText(report,
+            "Performance report — 2026-11-27, 2 cores\n`report --seconds 10 --rounds 3`: took 19.0 min; load average before 1 2 3\n" +
+            "Note: a build ran meanwhile\n\n### Plain Kestrel (`cluster-policies.csv`)\n\n| a | b |\n\n### Skipped\n\n" +
+            "- Availability under random crashes: failed: ab exited\n- Worker start: node is not installed\n");
+
+        Assert.Equal(["`report --seconds 10 --rounds 3`: took 19.0 min; load average before 1 2 3", "Note: a build ran meanwhile",
+                      "skipped Availability under random crashes: failed: ab exited", "skipped Worker start: node is not installed"],
+            BenchmarkTable.ReportNotes(report));
     }
 
     [Fact]
