@@ -66,7 +66,7 @@ public static class SessionsExample
     /// under <paramref name="affinity"/>, runs the users against them and stops the cluster. User i connects from
     /// <paramref name="from"/>[i] (none given: all from 127.0.0.1). Without <paramref name="restart"/> the run lasts
     /// <see cref="Duration"/>; with it, a rolling restart starts <see cref="RestartAfter"/> into the run, and the run ends
-    /// <see cref="AfterRestart"/> after the restart has finished. <paramref name="during"/> does something else at that
+    /// <see cref="AfterRestart"/> after the restart has finished (on the next whole second). <paramref name="during"/> does something else at that
     /// moment instead (e.g. kill a worker), and the run ends as after a restart.
     /// </summary>
     public static async Task<SessionRun> MeasureAsync(string label, string store, SessionAffinity affinity = SessionAffinity.None,
@@ -105,8 +105,7 @@ public static class SessionsExample
                 if (restart) took = (await cluster.RollingRestartAsync().ConfigureAwait(false)).Elapsed;
                 else await during!(cluster).ConfigureAwait(false);
                 if (restart) run.Mark("restarted");
-                await Task.Delay(AfterRestart).ConfigureAwait(false);
-                run.Finish();
+                await run.FinishOnWholeSecondAsync(AfterRestart).ConfigureAwait(false);
             }
             var result = await shown.ConfigureAwait(false);
             cluster.Replaced -= OnReplaced;
@@ -119,6 +118,23 @@ public static class SessionsExample
         }
     }
 
+}
+
+/// <summary>Ending a session run when something else is over (a rolling restart), with its last second whole.</summary>
+public static class SessionRunEnding
+{
+    /// <summary>
+    /// Waits <paramref name="atLeast"/>, then until the run's clock reaches a whole second, and finishes the run
+    /// (<see cref="SessionLoadRun.Finish"/>): its last second is complete, so the timeline can draw all of it.
+    /// </summary>
+    public static async Task FinishOnWholeSecondAsync(this SessionLoadRun run, TimeSpan atLeast)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var end = TimeSpan.FromSeconds(Math.Ceiling((run.Progress.Elapsed + atLeast).TotalSeconds));
+        var left = end - run.Progress.Elapsed;
+        if (left > TimeSpan.Zero) await Task.Delay(left).ConfigureAwait(false);
+        run.Finish();
+    }
 }
 
 /// <summary>
