@@ -5,8 +5,21 @@ using Workbook.LoadTesting;
 
 namespace Workbook.Notebooks;
 
-/// <summary>A change of a backend's health as the proxy saw it, <see cref="At"/> seconds after the proxy started.</summary>
-public sealed record HealthChange(double At, string Name, string Health);
+/// <summary>
+/// A change of a backend's health as the proxy saw it, <see cref="At"/> seconds after the proxy started, with each
+/// check's verdict (healthy, unhealthy or unknown; null when the proxy did not say).
+/// </summary>
+public sealed record HealthChange(double At, string Name, string Health, string? Active = null, string? Passive = null)
+{
+    /// <summary>Which check found a backend unhealthy: "the active check (probes)", "the passive check (failed requests)" or both.</summary>
+    public string FoundBy => (Active == "unhealthy", Passive == "unhealthy") switch
+    {
+        (true, true) => "both checks",
+        (true, false) => "the active check (its probes)",
+        (false, true) => "the passive check (failed requests)",
+        _ => "neither check",
+    };
+}
 
 /// <summary>A backend as the proxy sees it now.</summary>
 public sealed record ProxyBackend(string Name, string Url, string Health, int InFlight);
@@ -133,7 +146,9 @@ public sealed class ReverseProxyExample : IAsyncDisposable
     {
         if (message.TryGetProperty("event", out var kind) && kind.GetString() == "health")
         {
-            var change = new HealthChange(_clock.Elapsed.TotalSeconds, message.GetProperty("name").GetString()!, message.GetProperty("health").GetString()!);
+            string? Verdict(string check) => message.TryGetProperty(check, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            var change = new HealthChange(_clock.Elapsed.TotalSeconds, message.GetProperty("name").GetString()!, message.GetProperty("health").GetString()!,
+                Verdict("active"), Verdict("passive"));
             _changes.Enqueue(change);
             HealthChanged?.Invoke(change);
         }
