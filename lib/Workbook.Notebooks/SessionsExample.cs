@@ -223,6 +223,12 @@ public sealed record RestartHit(ReplacedWorker Worker, int OnIt, IReadOnlyList<i
         $"pid {Worker.OldPid} left the rotation {Worker.At.TotalSeconds:0.00} s into the run: {OnIt} users had a session on it; " +
         $"{LoggedOut.Count} were asked to log in again, {Finished} finished their pages on it as it drained" +
         (LostEarlier > 0 ? $" ({LostEarlier} more of its sessions were lost before that moment)" : "") +
-        $". The other users: {string.Join(", ", Elsewhere.Select(e => $"{e.Users} on pid {e.Worker}"))}" +
-        (BetweenSessions > 0 ? $", {BetweenSessions} between sessions." : ".");
+        ". " + Others();
+
+    private string Others()
+    {
+        var others = Elsewhere.Select(e => $"{e.Users} on pid {e.Worker}").ToList();
+        if (BetweenSessions > 0) others.Add($"{BetweenSessions} between sessions");
+        return others.Count == 0 ? "No other user had a session open then." : $"The other users: {string.Join(", ", others)}.";
+    }
 }
