@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace Workbook.Notebooks;
+
+/// <summary>
+/// The CPU time a process has used so far (user + system), read from <c>/proc/PID/stat</c>. A difference of two
+/// readings is what some work cost in CPU, whatever else the machine was doing: waiting for a core does not count.
+/// </summary>
+public static class ProcessCpu
+{
+    internal static readonly double TicksPerSecond = ClockTicks();
+
+    /// <summary>CPU time used by process <paramref name="pid"/> since it started (10 ms resolution on most systems).</summary>
+    /// <exception cref="InvalidOperationException">There is no such process (or no /proc: Linux only).</exception>
+    public static TimeSpan Of(int pid) =>
+        ProcessInfo.Of(pid)?.CpuTime ?? throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).");
+
+    /// <summary>
+    /// Waits until process <paramref name="pid"/> is idle: it used less than a tenth of one core during a quarter of a
+    /// second. Returns how long it was still busy. A server that was sent more than it could answer goes on computing
+    /// the requests it had queued after their clients gave up; this waits that out, so the next measurement starts clean.
+    /// </summary>
+    /// <exception cref="TimeoutException">Still busy after <paramref name="timeout"/> (default 30 s).</exception>
+    public static async Task<TimeSpan> WaitUntilIdleAsync(int pid, TimeSpan? timeout = null)
+    {
+        var window = TimeSpan.FromMilliseconds(250);
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var busyFor = TimeSpan.Zero; ; busyFor = clock.Elapsed)
+        {
+            var before = Of(pid);
+            await Task.Delay(window).ConfigureAwait(false);
+            var used = Of(pid) - before;
+            if (used < (clock.Elapsed - busyFor) / 10) return busyFor;
+            if (clock.Elapsed > limit)
+                throw new TimeoutException($"Process {pid} was still busy after {limit.TotalSeconds:0} s ({used.TotalMilliseconds:0} ms of CPU in the last {window.TotalMilliseconds:0} ms).");
+        }
+    }
+
+    private static double ClockTicks()
+    {
+        const int ScClkTck = 2; // _SC_CLK_TCK on Linux
+        try
+        {
+            var ticks = sysconf(ScClkTck);
+            return ticks > 0 ? ticks : 100;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return 100;
+        }
+    }
+
+    [DllImport("libc")]
+    private static extern long sysconf(int name);
+}

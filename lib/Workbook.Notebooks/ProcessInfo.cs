@@ -1,0 +1,45 @@
+namespace Workbook.Notebooks;
+
+/// <summary>
+/// What Linux says about a process, read from <c>/proc/PID/stat</c>: its command, state, parent, process group and
+/// session, and the CPU time it has used. A chapter uses it to show where a process stands, e.g. a detached child
+/// after its parent exited (a new parent; a group and session of its own).
+/// </summary>
+public sealed record ProcessInfo(int Pid, string Command, char State, int ParentPid, int ProcessGroup, int Session, TimeSpan CpuTime)
+{
+    /// <summary>The process, or null when there is none with that id (it exited and was reaped).</summary>
+    public static ProcessInfo? Of(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
+        // The command may contain spaces and parentheses: it ends at the last ')'.
+        var open = stat.IndexOf('(');
+        var close = stat.LastIndexOf(')');
+        var f = stat[(close + 2)..].Split(' ');
+        var ticks = long.Parse(f[11]) + long.Parse(f[12]);
+        return new ProcessInfo(pid, stat[(open + 1)..close], f[0][0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]),
+            TimeSpan.FromSeconds(ticks / ProcessCpu.TicksPerSecond));
+    }
+
+    /// <summary>Whether it leads its own session and process group, as a child started with <c>Detached</c> does (setsid).</summary>
+    public bool LeadsOwnSession => Session == Pid && ProcessGroup == Pid;
+
+    /// <summary>Z: exited, but its parent has not collected its exit status yet.</summary>
+    public bool IsZombie => State == 'Z';
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var parent = Of(ParentPid);
+        return $"process {Pid} ({Command}), state {State}: parent {ParentPid} ({parent?.Command ?? "gone"}), " +
+               $"process group {ProcessGroup}, session {Session}" + (LeadsOwnSession ? " (its own)" : "");
+    }
+}
