@@ -29,6 +29,22 @@ public sealed record ProcessInfo(int Pid, string Command, char State, int Parent
             TimeSpan.FromSeconds(ticks / ProcessCpu.TicksPerSecond));
     }
 
+    /// <summary>
+    /// Waits until process <paramref name="pid"/> has ended: gone from /proc, or a zombie (ended, its exit status not yet
+    /// collected by its parent). For a process that is not our child — one we cannot await — such as a detached
+    /// process whose parent exited. True when it ended within <paramref name="timeout"/> (default 10 s).
+    /// </summary>
+    public static async Task<bool> WaitUntilGoneAsync(int pid, TimeSpan? timeout = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Of(pid) is { IsZombie: false })
+        {
+            if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(10))) return false;
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        return true;
+    }
+
     /// <summary>Whether it leads its own session and process group, as a child started with <c>Detached</c> does (setsid).</summary>
     public bool LeadsOwnSession => Session == Pid && ProcessGroup == Pid;
 

@@ -1,10 +1,14 @@
+using System.Text.RegularExpressions;
+
 namespace Notebooks.Tests;
 
 /// <summary>What chapter 02 must show, read from its executed outputs.</summary>
 [Collection(NotebookRun.Name)]
 public class ExecChapterTests(ExecutedNotebooks run)
 {
-    private string Output(string sourceContains) => run.Output("02-exec-and-shells", sourceContains);
+    private const string Chapter = "02-exec-and-shells";
+
+    private string Output(string sourceContains) => run.Output(Chapter, sourceContains);
 
     [Fact]
     public void Exec_overflowed_maxBuffer_while_spawn_streamed_everything()
@@ -39,14 +43,35 @@ public class ExecChapterTests(ExecutedNotebooks run)
     }
 
     [Fact]
-    public void The_detached_timer_led_its_own_session_outlived_its_cell_and_was_ended()
+    public void The_parent_exited_while_its_detached_timer_ran_on_in_its_own_session_under_a_new_parent_until_killed()
     {
-        var started = Output("timer.Unref()").Split('\n');
-        var row = started[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(row[0], row[1]); // pid == pgid
-        Assert.Equal(row[0], row[2]); // pid == sid
-        Assert.Contains($"timer {row[0]} still running after its cell ended: True", Output("timerStillRunning ="));
-        Assert.Contains("timer ended with signal SIGTERM", Output("timer.Kill()"));
+        var started = run.CellOutput(Chapter, "2a565440");
+        var said = Regex.Match(started, @"parent (\d+) started the timer (\d+) and exits now");
+        Assert.True(said.Success, started);
+        var (parent, timer) = (said.Groups[1].Value, said.Groups[2].Value);
+        Assert.Contains($"the parent exited with code 0; process {parent} still exists: False", started);
+        var info = Regex.Match(started, $@"the timer: process {timer} \(dotnet\), state \w: parent (\d+) \([^)]*\), process group {timer}, session {timer} \(its own\)");
+        Assert.True(info.Success, started);
+        Assert.NotEqual(parent, info.Groups[1].Value);
+
+        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", run.CellOutput(Chapter, "1fbba20c"));
+        Assert.Contains($"timer {timer} ended: True", run.CellOutput(Chapter, "8e8a0d2c"));
+    }
+
+    [Fact]
+    public void Node_ran_the_notes_spawn_detached_js_beside_ours_when_it_is_installed()
+    {
+        var node = run.CellOutput(Chapter, "7c51e2a9");
+        var said = Regex.Match(node, @"parent \d+ started the timer (\d+) and exits now");
+        if (!said.Success)
+        {
+            Assert.Contains("node is not on PATH here", node);
+            return;
+        }
+        var timer = said.Groups[1].Value;
+        Assert.Contains("node's parent exited with code 0", node);
+        Assert.Matches($@"node's timer: process {timer} \(node\), .*process group {timer}, session {timer} \(its own\)", node);
+        Assert.Contains($"timer {timer} ended: True", run.CellOutput(Chapter, "8e8a0d2c"));
     }
 
     [Fact]
@@ -55,7 +80,7 @@ public class ExecChapterTests(ExecutedNotebooks run)
         var output = Output("ExecFileAsync(\"no-such-program\")");
         Assert.Contains("execFile: ENOENT", output);
         Assert.Contains("exec: exit code 127", output);
-        var checks = Output("Check.Equal");
-        Assert.Equal(10, ExecutedNotebooks.PassedChecks(checks));
+        var checks = run.CellOutput(Chapter, "2de5ab78");
+        Assert.Equal(12, ExecutedNotebooks.PassedChecks(checks));
     }
 }

@@ -38,6 +38,7 @@ public class ProcessInfoTests
             sleeper.Kill("SIGKILL");
         }
         var pid = sleeper.Pid!.Value;
+        Assert.True(await ProcessInfo.WaitUntilGoneAsync(pid));
         await sleeper.Exited.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Null(ProcessInfo.Of(pid));
         Assert.Throws<InvalidOperationException>(() => ProcessCpu.Of(pid));
