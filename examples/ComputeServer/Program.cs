@@ -3,12 +3,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Workbook.Processes;
 
 // The notes' /compute server. Usage:
-//   ComputeServer [--port N] [--loop single|pool] [--compute inline|fork] [--iterations N]
+//   ComputeServer [--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N]
 // --loop single runs every handler on one thread (Node's model); pool is Kestrel's default.
-// --compute fork moves the long computation into a forked ComputeChild, one per request, as the notes do.
+// --compute fork moves the long computation into a forked ComputeChild, one per request, as the notes do;
+// --compute pool hands it to one of N ComputeChild processes forked once at start (--pool N, default: one per core);
+// --compute thread runs it on a thread-pool thread (Task.Run), .NET's counterpart of a Node worker thread.
+const string Usage = "[--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N]";
 var port = 3000;
 var loop = "single";
 var compute = "inline";
+var poolSize = Environment.ProcessorCount;
 var iterations = LongComputation.DefaultIterations;
 for (int i = 0; i < args.Length; i += 2)
 {
@@ -17,10 +21,11 @@ for (int i = 0; i < args.Length; i += 2)
     {
         case "--port" when int.TryParse(value, out var p) && p is >= 0 and <= 65535: port = p; break;
         case "--loop" when value is "single" or "pool": loop = value; break;
-        case "--compute" when value is "inline" or "fork": compute = value; break;
+        case "--compute" when value is "inline" or "fork" or "pool" or "thread": compute = value; break;
+        case "--pool" when int.TryParse(value, out var size) && size is >= 1 and <= 64: poolSize = size; break;
         case "--iterations" when long.TryParse(value, out var n) && n > 0: iterations = n; break;
         default:
-            Console.Error.WriteLine($"ComputeServer: bad argument '{args[i]} {value}'. Usage: [--port N] [--loop single|pool] [--compute inline|fork] [--iterations N]");
+            Console.Error.WriteLine($"ComputeServer: bad argument '{args[i]} {value}'. Usage: {Usage}");
             return 2;
     }
 }
@@ -43,10 +48,27 @@ if (loop == "single")
     app.Use((context, next) => eventLoop.RunAsync(() => next(context)));
 }
 
+var pool = compute == "pool" ? new ComputePool(poolSize) : null;
+var computations = 0;
+
 app.MapGet("/", () => Text("Ok"));
-app.MapGet("/compute", async () => Text(compute == "inline"
-    ? $"Sum is {LongComputation.Run(iterations)}"
-    : $"Sum is {await ComputeInChildAsync(iterations)}"));
+app.MapGet("/compute", async (HttpContext context) =>
+{
+    var number = Interlocked.Increment(ref computations);
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var (sum, pid, note) = compute switch
+    {
+        "inline" => (LongComputation.Run(iterations).ToString(), Environment.ProcessId, ""),
+        "thread" => ((await Task.Run(() => LongComputation.Run(iterations))).ToString(), Environment.ProcessId, ""),
+        "fork" => await ComputeInChildAsync(iterations),
+        _ => await InPoolAsync(pool!, iterations, context.RequestAborted),
+    };
+    // Which process computed: this one (inline, thread), a new child (fork), a child of the pool (pool).
+    context.Response.Headers["X-Compute-Pid"] = pid.ToString();
+    if (compute is "fork" or "pool")
+        Console.WriteLine($"/compute #{number}: computed by child {pid}{note}, answered after {clock.ElapsedMilliseconds:N0} ms");
+    return Text($"Sum is {sum}");
+});
 
 try
 {
@@ -59,26 +81,35 @@ catch (IOException e)
 }
 
 var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-Console.WriteLine($"Listening on {url} (pid {Environment.ProcessId}; loop: {loop}; compute: {compute})");
-if (ParentProcess.IsConnected) ParentProcess.Send(new { url, pid = Environment.ProcessId, loop, compute });
+var children = pool is null ? "" : $"; pool of {poolSize} children: {string.Join(", ", pool.Pids)}";
+Console.WriteLine($"Listening on {url} (pid {Environment.ProcessId}; loop: {loop}; compute: {compute}{children})");
+if (ParentProcess.IsConnected) ParentProcess.Send(new { url, pid = Environment.ProcessId, loop, compute, children = pool?.Pids ?? [] });
 await app.WaitForShutdownAsync();
+if (pool is not null) await pool.DisposeAsync();
 return 0;
 
 // With a Content-Length rather than chunked: HTTP/1.0 clients such as ab can then keep the connection alive.
 static IResult Text(string text) => Results.Bytes(System.Text.Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
 
 // One forked child per request, as in the notes: start it, send the job, wait for the sum, let it go.
-static async Task<string> ComputeInChildAsync(long iterations)
+static async Task<(string, int, string)> ComputeInChildAsync(long iterations)
 {
     var child = ChildProcess.Fork(ExamplePaths.Dll("ComputeChild"));
     try
     {
         child.Send(new { iterations });
-        await foreach (var reply in child.Messages()) return reply.GetProperty("sum").GetString()!;
+        await foreach (var reply in child.Messages()) return (reply.GetProperty("sum").GetString()!, child.Pid ?? 0, " (forked for this request)");
         throw new InvalidOperationException($"ComputeChild {child.Pid} exited without an answer.");
     }
     finally
     {
         child.Disconnect(); // the child exits when its channel closes
     }
+}
+
+// A child of the pool: the request waits in line while every child is busy.
+static async Task<(string, int, string)> InPoolAsync(ComputePool pool, long iterations, CancellationToken aborted)
+{
+    var (sum, pid, waited) = await pool.RunAsync(iterations, aborted);
+    return (sum, pid, waited.TotalMilliseconds >= 1 ? $" of the pool, after waiting {waited.TotalMilliseconds:N0} ms for a free one" : " of the pool, free at once");
 }

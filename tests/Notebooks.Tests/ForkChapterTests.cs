@@ -6,7 +6,11 @@ namespace Notebooks.Tests;
 [Collection(NotebookRun.Name)]
 public class ForkChapterTests(ExecutedNotebooks run)
 {
-    private string Output(string sourceContains) => run.Output("03-fork-and-messages", sourceContains);
+    private const string Chapter = "03-fork-and-messages";
+
+    private string Output(string sourceContains) => run.Output(Chapter, sourceContains);
+
+    private string Cell(string id) => run.CellOutput(Chapter, id);
 
     [Fact]
     public void Parent_and_child_exchanged_messages_both_ways_and_the_child_left_on_disconnect()
@@ -21,12 +25,14 @@ public class ForkChapterTests(ExecutedNotebooks run)
     }
 
     [Theory]
-    [InlineData("oneThread", "one thread, work inline", true)]
-    [InlineData("threadPool", "thread pool, work inline", false)]
-    [InlineData("forkedWork", "one thread, work in a forked child", false)]
-    public void The_three_latencies_were_measured_and_only_the_single_thread_blocked(string variable, string label, bool blocked)
+    [InlineData("69e4bc6f", "one thread, work inline", true)]
+    [InlineData("f86f8909", "thread pool, work inline", false)]
+    [InlineData("c7a0c009", "one thread, work in a forked child", false)]
+    [InlineData("3f8a61c2", "one thread, a pool of 2 forked children, four computations at once", false)]
+    [InlineData("9a7c24e5", "one thread, work on a pool thread (Task.Run)", false)]
+    public void The_latencies_were_measured_and_only_the_single_thread_with_inline_work_blocked(string cellId, string label, bool blocked)
     {
-        var line = Output($"var {variable} = await Measure");
+        var line = Cell(cellId);
         var match = Regex.Match(line, $@"{Regex.Escape(label)}: .* \((?<busy>[\d,.]+) ms\), (?<n>\d+) probes took .* and (?<max>[\d,.]+) ms \(max\)");
         Assert.True(match.Success, line);
         var busy = double.Parse(match.Groups["busy"].Value.Replace(",", ""));
@@ -36,11 +42,27 @@ public class ForkChapterTests(ExecutedNotebooks run)
     }
 
     [Fact]
+    public void Fork_per_request_started_a_child_and_the_pool_ran_four_computations_on_its_two_children()
+    {
+        Assert.Matches(@"/compute #1: computed by child \d+ \(forked for this request\)", Cell("c7a0c009"));
+
+        var pool = Cell("3f8a61c2");
+        var children = Regex.Match(pool, @"pool of 2 children: (\d+), (\d+)\)");
+        Assert.True(children.Success, pool);
+        var forkedAtStart = new[] { children.Groups[1].Value, children.Groups[2].Value };
+        var computedBy = Regex.Matches(pool, @"/compute #\d: computed by child (\d+) of the pool").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(4, computedBy.Count);
+        Assert.All(computedBy, pid => Assert.Contains(pid, forkedAtStart));
+        Assert.Equal(2, Regex.Matches(pool, "after waiting [\\d,]+ ms for a free one").Count); // two had to wait
+    }
+
+    [Fact]
     public void The_chart_and_the_cost_of_a_fork_were_shown_and_the_check_passed()
     {
-        Assert.Contains("data:image/png;base64,", Output("Charts.Bars"));
-        Assert.Matches(@"fork \+ start \+ first answer: [\d,]+ ms; memory of the child: \d+ kB", Output("forkRoundTrip"));
-        var checks = Output("Check.That(fromChild");
-        Assert.Equal(7, ExecutedNotebooks.PassedChecks(checks));
+        Assert.Contains("data:image/png;base64,", Cell("89301b29"));
+        Assert.Matches(@"fork \+ start \+ first answer: [\d,]+ ms; memory of the child: \d+ kB", Cell("c2f46760"));
+        var checks = Cell("929a665c");
+        Assert.Equal(9, ExecutedNotebooks.PassedChecks(checks));
+        Assert.DoesNotContain("✘", checks);
     }
 }
