@@ -20,11 +20,12 @@ public static class LatencyCharts
         if (results.Length == 0) throw new ArgumentException("Nothing to draw: pass at least one run.", nameof(results));
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        double top = 0;
+        double top = 0, leftOut = 0;
         int seconds = 0;
         for (int i = 0; i < results.Length; i++)
         {
             var run = results[i];
+            leftOut = Math.Max(leftOut, ChartRules.CompleteSeconds(run.Timeline, s => s.Second, run.Duration).LeftOut);
             var answered = Offered(run).Where(s => s.Ok + s.Failed > 0).ToList();
             if (answered.Count == 0) throw new ArgumentException($"'{run.Label}' has no second with answers to draw.", nameof(results));
             var color = palette.GetColor(i);
@@ -45,10 +46,10 @@ public static class LatencyCharts
             seconds = Math.Max(seconds, answered.Max(s => s.Second) + 1);
         }
         plot.Title(title);
-        plot.XLabel("seconds into the run (by when the answer came)");
+        plot.XLabel($"{ChartRules.SecondsLabel(leftOut)}, by when the answer came");
         plot.YLabel("p99 latency (ms)");
         plot.Axes.SetLimitsX(0, seconds);
-        plot.Axes.SetLimitsY(0, Math.Max(1, top) * 1.25); // room above the highest step for its label
+        plot.Axes.SetLimitsY(0, ChartRules.Top(top, 0.2)); // room above the highest step for its label
         plot.ShowLegend(Edge.Bottom); // outside the data: it never hides a step or a label
         return plot;
     }
@@ -62,9 +63,9 @@ public static class LatencyCharts
                $"p50 by second {string.Join(" → ", seconds.Select(s => LoadResult.FormatLatency(s.P50)))}";
     }
 
-    /// <summary>The seconds in which load was offered (a last second only partly offered is left out).</summary>
+    /// <summary>The complete seconds in which load was offered (a partial last second is left out, as in every per-second chart).</summary>
     internal static IReadOnlyList<TimelineSecond> Offered(LoadResult result) =>
-        result.Timeline.Where(s => s.Second + 1 <= Math.Max(1, Math.Floor(result.Duration.TotalSeconds + 1e-6))).ToList();
+        ChartRules.CompleteSeconds(result.Timeline, s => s.Second, result.Duration).Drawn;
 
     private static double Ms(TimeSpan t) => t.TotalMilliseconds;
 }

@@ -16,25 +16,58 @@ public static class ProcessCpu
         ProcessInfo.Of(pid)?.CpuTime ?? throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).");
 
     /// <summary>
-    /// Waits until process <paramref name="pid"/> is idle: it used less than a tenth of one core during a quarter of a
-    /// second. Returns how long it was still busy. A server that was sent more than it could answer goes on computing
-    /// the requests it had queued after their clients gave up; this waits that out, so the next measurement starts clean.
+    /// Waits until process <paramref name="pid"/> is idle: during a quarter of a second it used less than a tenth of
+    /// one core and none of its threads was ever seen running or waiting for a core (so a process starved of CPU on a
+    /// busy machine does not pass for idle). Returns how long it was still busy. A server that was sent more than it
+    /// could answer goes on computing requests it had started after their clients gave up; this waits that out, so
+    /// the next measurement starts clean.
     /// </summary>
     /// <exception cref="TimeoutException">Still busy after <paramref name="timeout"/> (default 30 s).</exception>
     public static async Task<TimeSpan> WaitUntilIdleAsync(int pid, TimeSpan? timeout = null)
     {
-        var window = TimeSpan.FromMilliseconds(250);
         var limit = timeout ?? TimeSpan.FromSeconds(30);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var busyFor = TimeSpan.Zero; ; busyFor = clock.Elapsed)
         {
             var before = Of(pid);
-            await Task.Delay(window).ConfigureAwait(false);
+            var runnable = false;
+            for (int sample = 0; sample < 5; sample++)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+                runnable |= AnyThreadRunnable(pid);
+            }
             var used = Of(pid) - before;
-            if (used < (clock.Elapsed - busyFor) / 10) return busyFor;
+            if (!runnable && used < (clock.Elapsed - busyFor) / 10) return busyFor;
             if (clock.Elapsed > limit)
-                throw new TimeoutException($"Process {pid} was still busy after {limit.TotalSeconds:0} s ({used.TotalMilliseconds:0} ms of CPU in the last {window.TotalMilliseconds:0} ms).");
+                throw new TimeoutException($"Process {pid} was still busy after {limit.TotalSeconds:0} s ({used.TotalMilliseconds:0} ms of CPU in its last quarter second).");
         }
+    }
+
+    /// <summary>Whether any thread of the process is running or ready to run (state R in /proc/PID/task/TID/stat).</summary>
+    private static bool AnyThreadRunnable(int pid)
+    {
+        string[] threads;
+        try
+        {
+            threads = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).", e);
+        }
+        foreach (var thread in threads)
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(thread, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)] == 'R') return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // the thread ended between the listing and the read
+            }
+        }
+        return false;
     }
 
     private static double ClockTicks()
