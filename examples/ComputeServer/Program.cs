@@ -54,6 +54,8 @@ var computations = 0;
 app.MapGet("/", () => Text("Ok"));
 app.MapGet("/compute", async (HttpContext context) =>
 {
+    // A request whose client has already gone (it waited in the queue and was given up on) is not computed.
+    context.RequestAborted.ThrowIfCancellationRequested();
     var number = Interlocked.Increment(ref computations);
     var clock = System.Diagnostics.Stopwatch.StartNew();
     var (sum, pid, note) = compute switch

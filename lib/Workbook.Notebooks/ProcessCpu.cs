@@ -16,6 +16,29 @@ public static class ProcessCpu
         ProcessInfo.Of(pid)?.CpuTime ?? throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).");
 
     /// <summary>
+    /// CPU time used so far by the threads of process <paramref name="pid"/> named <paramref name="threadName"/> (as
+    /// Linux shows it: at most 15 characters), e.g. the one thread that runs a server's handlers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No such process, or no thread of that name in it.</exception>
+    public static TimeSpan OfThread(int pid, string threadName)
+    {
+        var name = threadName.Length > 15 ? threadName[..15] : threadName;
+        long ticks = 0;
+        var found = false;
+        foreach (var stat in ThreadStats(pid))
+        {
+            var open = stat.IndexOf('(');
+            var close = stat.LastIndexOf(')');
+            if (stat[(open + 1)..close] != name) continue;
+            var f = stat[(close + 2)..].Split(' ');
+            ticks += long.Parse(f[11]) + long.Parse(f[12]);
+            found = true;
+        }
+        return found ? TimeSpan.FromSeconds(ticks / TicksPerSecond)
+            : throw new InvalidOperationException($"Process {pid} has no thread named '{name}'.");
+    }
+
+    /// <summary>
     /// Waits until process <paramref name="pid"/> is idle: during a quarter of a second it used less than a tenth of
     /// one core and none of its threads was ever seen running or waiting for a core (so a process starved of CPU on a
     /// busy machine does not pass for idle). Returns how long it was still busy. A server that was sent more than it
@@ -44,7 +67,10 @@ public static class ProcessCpu
     }
 
     /// <summary>Whether any thread of the process is running or ready to run (state R in /proc/PID/task/TID/stat).</summary>
-    private static bool AnyThreadRunnable(int pid)
+    private static bool AnyThreadRunnable(int pid) => ThreadStats(pid).Any(stat => stat[stat.LastIndexOf(')') + 2] == 'R');
+
+    /// <summary>The /proc/PID/task/TID/stat line of every thread of the process.</summary>
+    private static List<string> ThreadStats(int pid)
     {
         string[] threads;
         try
@@ -55,19 +81,19 @@ public static class ProcessCpu
         {
             throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).", e);
         }
+        var stats = new List<string>();
         foreach (var thread in threads)
         {
             try
             {
-                var stat = File.ReadAllText(Path.Combine(thread, "stat"));
-                if (stat[(stat.LastIndexOf(')') + 2)] == 'R') return true;
+                stats.Add(File.ReadAllText(Path.Combine(thread, "stat")));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // the thread ended between the listing and the read
             }
         }
-        return false;
+        return stats;
     }
 
     private static double ClockTicks()

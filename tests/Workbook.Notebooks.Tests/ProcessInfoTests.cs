@@ -48,15 +48,30 @@ public class ProcessInfoTests
     }
 
     [Fact]
+    public void The_cpu_time_of_a_named_thread_is_read_and_a_missing_name_is_a_clear_error()
+    {
+        var worker = new Thread(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            while (ProcessCpu.OfThread(Environment.ProcessId, "cpu-test-spin") < TimeSpan.FromMilliseconds(60) && clock.Elapsed < TimeSpan.FromSeconds(60)) { }
+        }) { Name = "cpu-test-spin" };
+        worker.Start();
+        worker.Join();
+        var e = Assert.Throws<InvalidOperationException>(() => ProcessCpu.OfThread(Environment.ProcessId, "no-such-thread"));
+        Assert.Contains("has no thread named 'no-such-thread'", e.Message);
+    }
+
+    [Fact]
     public async Task Waiting_for_an_idle_process_returns_at_once_and_for_a_busy_one_after_its_work()
     {
         var idle = ChildProcess.Spawn("sleep", ["30"]);
-        var busy = ChildProcess.Spawn("sh", ["-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; exec sleep 30"]);
+        // About a second of CPU on a quiet machine (longer on a busy one), then asleep.
+        var busy = ChildProcess.Spawn("sh", ["-c", "i=0; while [ $i -lt 1500000 ]; do i=$((i+1)); done; exec sleep 30"]);
         try
         {
-            Assert.Equal(TimeSpan.Zero, await ProcessCpu.WaitUntilIdleAsync(idle.Pid!.Value));
             var busyFor = await ProcessCpu.WaitUntilIdleAsync(busy.Pid!.Value, TimeSpan.FromSeconds(60));
             Assert.True(busyFor > TimeSpan.Zero, $"{busyFor}");
+            Assert.Equal(TimeSpan.Zero, await ProcessCpu.WaitUntilIdleAsync(idle.Pid!.Value));
         }
         finally
         {
