@@ -45,7 +45,7 @@ public static class LatencyCharts
             top = Math.Max(top, answered.Max(s => Ms(s.P99)));
             seconds = Math.Max(seconds, answered.Max(s => s.Second) + 1);
         }
-        plot.Title(title);
+        ChartRules.Title(plot, title);
         plot.XLabel($"{ChartRules.SecondsLabel(leftOut)}, by when the answer came");
         plot.YLabel("p99 latency (ms)");
         plot.Axes.SetLimitsX(0, seconds);
