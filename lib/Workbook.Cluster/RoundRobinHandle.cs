@@ -289,8 +289,10 @@ internal sealed class HandOff : IDisposable
 
     /// <summary>
     /// After the worker died: the connections it never touched (it read nothing and wrote nothing; their request,
-    /// if it came yet, still waits in the socket) are returned for another worker; the others were lost with it
-    /// and are closed. Returns the rescued ones.
+    /// if it came yet, still waits in the socket) are returned for another worker. Those it had answered and closed
+    /// are not lost, even if the worker died before it said so (it settles a connection from a thread-pool callback,
+    /// which lags behind a worker busy with CPU work). The others were lost with it and are closed. Returns the
+    /// rescued ones.
     /// </summary>
     public List<Socket> Rescue(out int lost)
     {
@@ -308,34 +310,43 @@ internal sealed class HandOff : IDisposable
         lost = 0;
         foreach (var connection in held)
         {
-            if (Untouched(connection)) rescued.Add(connection);
+            var state = StateOf(connection);
+            if (state == HeldState.Untouched) rescued.Add(connection);
             else
             {
-                lost++;
+                if (state == HeldState.Lost) lost++;
                 connection.Dispose();
             }
         }
         return rescued;
     }
 
+    private enum HeldState { Untouched, Finished, Lost }
+
     /// <summary>
-    /// True when no byte of the connection was read or written: everything the client sent is still unread
-    /// (TCP_INFO's bytes received equals FIONREAD) and nothing was sent back (bytes acked is 0). Unread bytes
-    /// alone are not enough: a request that had not arrived yet when the worker died also leaves none.
+    /// From the socket's TCP_INFO. Untouched: no byte read or written — everything the client sent is still unread
+    /// (bytes received equals FIONREAD) and nothing was sent back (bytes acked is 0); unread bytes alone are not
+    /// enough, as a request that had not arrived yet when the worker died also leaves none. Finished: something was
+    /// sent and acknowledged, and the connection is no longer established (the worker closed it after its answer,
+    /// or the client closed it): its client is not waiting for anything. Lost: the rest — read and not answered,
+    /// half answered, or a keep-alive connection the client may send its next request on.
     /// </summary>
-    private static bool Untouched(Socket connection)
+    private static HeldState StateOf(Socket connection)
     {
         const int IPPROTO_TCP = 6, TCP_INFO = 11, BytesAcked = 120, BytesReceived = 128; // struct tcp_info, Linux 4.1+
+        const byte Established = 1; // tcpi_state, the first byte
         Span<byte> info = stackalloc byte[256];
         try
         {
-            if (connection.GetRawSocketOption(IPPROTO_TCP, TCP_INFO, info) < BytesReceived + 8) return false;
-            return BinaryPrimitives.ReadUInt64LittleEndian(info[BytesAcked..]) == 0
-                && BinaryPrimitives.ReadUInt64LittleEndian(info[BytesReceived..]) == (ulong)connection.Available;
+            if (connection.GetRawSocketOption(IPPROTO_TCP, TCP_INFO, info) < BytesReceived + 8) return HeldState.Lost;
+            var acked = BinaryPrimitives.ReadUInt64LittleEndian(info[BytesAcked..]);
+            if (acked == 0 && BinaryPrimitives.ReadUInt64LittleEndian(info[BytesReceived..]) == (ulong)connection.Available)
+                return HeldState.Untouched;
+            return acked > 0 && info[0] != Established ? HeldState.Finished : HeldState.Lost;
         }
         catch (SocketException)
         {
-            return false; // the client is gone already
+            return HeldState.Lost; // the client is gone already
         }
     }
 

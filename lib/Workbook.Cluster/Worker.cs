@@ -85,7 +85,12 @@ public sealed class Worker
     /// </summary>
     public int RescuedConnections { get; private set; }
 
-    /// <summary>Round-robin, after the worker exited: connections it had read but not answered; their clients got an error.</summary>
+    /// <summary>
+    /// Round-robin, after the worker exited: connections it had taken on and not finished — read and not answered,
+    /// half answered, or kept alive for a next request. Each is a failed request for its client (or an unfinished one,
+    /// when a load run ended first). Connections it had answered and closed are not counted, even if it died before
+    /// it reported them.
+    /// </summary>
     public int LostConnections { get; private set; }
 
     /// <summary>Completes when the worker listens; fails if it exits first.</summary>

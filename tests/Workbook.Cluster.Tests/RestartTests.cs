@@ -265,6 +265,35 @@ public class RestartTests
     }
 
     [Fact]
+    public async Task A_busy_worker_that_dies_has_lost_exactly_the_requests_its_clients_saw_fail()
+    {
+        // Busy with CPU work, a worker reports the connections it answered late (from a thread-pool callback): those
+        // answered just before it died must not count as lost, since their clients have their answer.
+        var settings = Programs.Settings(workers: 2, SchedulingPolicy.RoundRobin, "--work", "10000000") with { HandOffLimit = null };
+        var primary = await ClusterPrimary.StartAsync(settings).WaitAsync(Programs.Timeout);
+        try
+        {
+            var victim = primary.Workers[1];
+            var run = LoadRunner.Start(new LoadTest
+            {
+                Url = primary.Url,
+                Load = [Load.KeepConstant(100, TimeSpan.FromSeconds(3))],
+                Connection = ConnectionMode.NewPerRequest,
+            });
+            await Task.Delay(1500);
+            victim.Process.Kill("SIGKILL");
+            var result = await run.Completion.WaitAsync(Programs.Timeout);
+
+            Assert.True(victim.LostConnections > 0, "the victim was killed mid-request");
+            Assert.Equal(result.Failed, victim.LostConnections);
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Workers_that_exit_between_requests_at_random_cost_almost_nothing_under_load()
     {
         var settings = Programs.Settings(workers: 2, SchedulingPolicy.RoundRobin, "--crash-after-max", "1500");
