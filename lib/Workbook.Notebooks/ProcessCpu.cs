@@ -66,6 +66,53 @@ public static class ProcessCpu
         }
     }
 
+    /// <summary>The CPU time each of <paramref name="pids"/> (and each of its threads) has used so far: a start for <see cref="Since"/>.</summary>
+    public static CpuSample Sample(IEnumerable<int> pids)
+    {
+        var processes = new Dictionary<int, long>();
+        var threads = new Dictionary<(int, int), long>();
+        foreach (var pid in pids.Distinct())
+        {
+            if (Ticks($"/proc/{pid}/stat") is not long total) continue;
+            processes[pid] = total;
+            string[] tasks;
+            try { tasks = Directory.GetDirectories($"/proc/{pid}/task"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            foreach (var task in tasks)
+                if (int.TryParse(Path.GetFileName(task), out var tid) && Ticks(Path.Combine(task, "stat")) is long ticks) threads[(pid, tid)] = ticks;
+        }
+        return new CpuSample(processes, threads, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// What the processes sampled in <paramref name="before"/> used between it and now: in all, and how it spread over
+    /// their threads. A thread that ended meanwhile counts in the total but has no line of its own any more (so a server
+    /// is measured while its threads still run).
+    /// </summary>
+    public static CpuUse Since(CpuSample before)
+    {
+        var now = Sample(before.Processes.Keys);
+        long total = now.Processes.Sum(p => Math.Max(0, p.Value - before.Processes.GetValueOrDefault(p.Key)));
+        var perThread = now.Threads.Select(t => Math.Max(0, t.Value - before.Threads.GetValueOrDefault(t.Key))).Where(d => d > 0).ToList();
+        return new CpuUse(TimeSpan.FromSeconds(total / TicksPerSecond), System.Diagnostics.Stopwatch.GetElapsedTime(before.At, now.At),
+            perThread.Count, total > 0 && perThread.Count > 0 ? Math.Min(1, perThread.Max() / (double)total) : 0);
+    }
+
+    /// <summary>utime + stime of a /proc stat file, in ticks; null when the process or thread is gone.</summary>
+    private static long? Ticks(string statFile)
+    {
+        try
+        {
+            var stat = File.ReadAllText(statFile);
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // the name in parentheses may hold spaces
+            return long.Parse(fields[11]) + long.Parse(fields[12]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether any thread of the process is running or ready to run (state R in /proc/PID/task/TID/stat).</summary>
     private static bool AnyThreadRunnable(int pid) => ThreadStats(pid).Any(stat => stat[stat.LastIndexOf(')') + 2] == 'R');
 

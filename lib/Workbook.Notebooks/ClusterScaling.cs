@@ -1,0 +1,64 @@
+using Workbook.LoadTesting;
+
+namespace Workbook.Notebooks;
+
+/// <summary>
+/// Whether a cluster should make a server faster on this machine, judged from one process of it (how its CPU work
+/// spread over threads, and how many cores there are), and what a cluster of it then did — in sentences computed
+/// from the measurements, so they are true whatever the numbers come out.
+/// </summary>
+public static class ClusterScaling
+{
+    /// <summary>A process whose busiest thread did at least this part of its CPU work ran its requests on one thread.</summary>
+    public const double OneThreadShare = 0.8;
+
+    /// <summary>Cluster ÷ one process within this factor of 1 counts as about the same.</summary>
+    public const double SameWithin = 1.15;
+
+    /// <summary>Whether one thread did (nearly) all of the process's CPU work: it can use one core, whatever the machine has.</summary>
+    public static bool OnOneThread(ServerRun one) => one.Cpu.BusiestThreadShare >= OneThreadShare;
+
+    /// <summary>The cores one process of the server can use: one for a one-thread server, else all of them.</summary>
+    public static int UsableCores(ServerRun one, int cores) => OnOneThread(one) ? 1 : cores;
+
+    /// <summary>Whether a cluster of one worker per core should serve more than one process: the process cannot use every core.</summary>
+    public static bool ShouldHelp(ServerRun one, int cores) => UsableCores(one, cores) < cores;
+
+    /// <summary>The prediction, from the thread share and the cores, e.g. "one Node process did 98% of its work on one thread, so …".</summary>
+    public static string Predict(string server, ServerRun one, int cores)
+    {
+        var spread = OnOneThread(one)
+            ? $"one {server} process did {one.Cpu.BusiestThreadShare * 100:0}% of its CPU work on one thread, so it can use 1 of the {cores} cores"
+            : $"one {server} process spread its CPU work over {one.Cpu.Threads} threads (the busiest did {one.Cpu.BusiestThreadShare * 100:0}%), so it can use all {cores} cores";
+        return spread + (ShouldHelp(one, cores)
+            ? $": a cluster of {cores} can use {cores} — it should help, up to ×{cores} (less while the load runner shares the cores)."
+            : cores == 1 ? ": there is no other core for a cluster to use — it should not help."
+            : ": a cluster adds processes, not cores — it should not help.");
+    }
+
+    /// <summary>What the cluster did against the prediction, with the CPU each got when that explains a surprise.</summary>
+    public static string Outcome(ServerRun one, ServerRun cluster, int cores)
+    {
+        var ratio = cluster.Throughput / Math.Max(1e-9, one.Throughput);
+        var outcome = ratio >= SameWithin ? "more" : ratio <= 1 / SameWithin ? "less" : "about the same";
+        var expected = ShouldHelp(one, cores) ? "more" : "about the same";
+        var text = $"measured: cluster ÷ one process = {ratio:0.00} — {outcome}";
+        if (outcome == expected) return text + ", as predicted.";
+        var cpuRatio = cluster.Cpu.Cores / Math.Max(1e-9, one.Cpu.Cores);
+        var why = Math.Abs(Math.Log(ratio / Math.Max(1e-9, cpuRatio))) < Math.Log(SameWithin)
+            ? $"the gap follows the CPU time each got from this busy machine ({one.Cpu.Cores:0.00} against {cluster.Cpu.Cores:0.00} cores' worth), not the cores each could use"
+            : $"the CPU cost of a request differed ({one.CpuPerRequest.TotalMilliseconds:0.0} against {cluster.CpuPerRequest.TotalMilliseconds:0.0} ms)";
+        return text + $", against the prediction: {why}.";
+    }
+
+    /// <summary>One row per run: req/s, CPU per request, cores' worth, and the busiest thread's share for a single process.</summary>
+    public static string Table(params ServerRun[] runs)
+    {
+        var width = Math.Max(12, runs.Max(r => r.Label.Length));
+        var lines = new List<string> { $"{"".PadRight(width)}  {"req/s",6}  {"CPU/request",11}  {"cores' worth",12}  busiest thread" };
+        foreach (var r in runs)
+            lines.Add($"{r.Label.PadRight(width)}  {r.Throughput,6:N0}  {r.CpuPerRequest.TotalMilliseconds,8:0.0} ms  {r.Cpu.Cores,12:0.00}  " +
+                      (r.Processes == 1 ? $"{$"{r.Cpu.BusiestThreadShare * 100:0}%",14}" : $"{"(" + r.Processes + " processes)",14}"));
+        return string.Join("\n", lines);
+    }
+}
