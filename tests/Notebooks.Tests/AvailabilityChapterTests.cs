@@ -2,51 +2,69 @@ using System.Text.RegularExpressions;
 
 namespace Notebooks.Tests;
 
-/// <summary>What chapter 05 must show, read from its executed outputs.</summary>
+/// <summary>What chapter 05 must show, read from its executed outputs (by cell id).</summary>
 [Collection(NotebookRun.Name)]
 public class AvailabilityChapterTests(ExecutedNotebooks run)
 {
-    private string Output(string sourceContains) => run.Output("05-availability", sourceContains);
+    private string Cell(string id) => run.CellOutput("05-availability", id);
+
+    private bool NodeRan => !Cell("8e1d4b60").Contains("node is not on the PATH");
 
     [Fact]
-    public void The_random_crash_run_was_measured_beside_the_notes()
+    public void The_handwritten_exit_handler_replaced_every_crashed_worker_on_the_timeline()
     {
-        var counts = Output("var notesAvailability");
-        var m = Regex.Match(counts, @"this run:  ([\d,]+) failed of ([\d,]+) with (\d+) crashes — ([\d.]+)% answered");
-        Assert.True(m.Success, counts);
-        Assert.True(int.Parse(m.Groups[3].Value) >= 2);
-        Assert.True(double.Parse(m.Groups[4].Value) > 99.0);
+        var output = Cell("fe9af25a");
+        var counts = Regex.Match(output, @"crashes: (\d+); forked by the handler during and after the run: (\d+)");
+        Assert.True(counts.Success, output);
+        Assert.True(int.Parse(counts.Groups[1].Value) >= 1);
+        Assert.Equal(counts.Groups[1].Value, counts.Groups[2].Value);
+        Assert.Contains("data:image/png;base64,", output);
+        Assert.Matches(@"\d+\.\d s crash \d+", output);
+        Assert.Matches(@"\d+\.\d s up \d+", output);
+    }
+
+    [Fact]
+    public void The_counts_say_finished_and_unfinished_apart_beside_Node_and_the_notes()
+    {
+        var counts = Cell("32d1d989");
+        Assert.Matches(@"ours: +\d+ crashes, [\d,]+ failed of [\d,]+ finished — [\d.]+% answered; (none unfinished|[\d,]+ unfinished \(in flight when the run stopped: neither ok nor failed\))", counts);
+        Assert.Matches(NodeRan ? @"Node: +\d+ crashes, [\d,]+ failed of [\d,]+ finished" : @"Node, recorded \(", counts);
         Assert.Contains("the notes: 17 failed of about 1,800 — 99.1% answered", counts);
-        // The timeline chart of the run, with its marks.
-        var timeline = Output("var (restarted, crashedUnderGuard)");
-        Assert.Contains("data:image/png;base64,", timeline);
-        Assert.Matches(@"\d+\.\d s crash \d+", timeline);
-        Assert.Matches(@"\d+\.\d s up \d+", timeline);
+        Assert.Matches(@"ours, the primary counted \d+ lost \(connections its crashed workers had taken on and not answered\), the clients \d+ failed", counts);
+        Assert.Matches(@"ours, crash → new worker listening: ", Cell("0b6f2d31"));
+        Assert.Matches(@"recorded, fork → listening, median: \d+ ms for ours", Cell("0b6f2d31"));
+        if (NodeRan) Assert.Matches(@"\d+\.\d s crash \d+", Cell("8e1d4b60"));
     }
 
     [Fact]
     public void Without_restarts_the_port_closed_and_clients_were_refused()
     {
-        var unguarded = Output("Restart = RestartPolicy.Never");
-        Assert.Contains("workers left at the end: 0", unguarded);
-        Assert.Matches(@"[\d,]+ refused", unguarded);
+        Assert.Contains("workers left at the end: 0", Cell("11656903"));
+        Assert.Matches(@"never restarted, failed by reason: [\d,]+ refused", Cell("e93970e0"));
+        Assert.Contains("data:image/png;base64,", Cell("e93970e0"));
     }
 
     [Fact]
-    public void The_hand_off_limit_bounded_the_cost_of_an_abrupt_crash()
+    public void The_hand_off_limit_bounded_the_cost_of_an_abrupt_crash_and_lost_matched_failed()
     {
-        var byLimit = Output("var byLimit = new List");
+        var byLimit = Cell("4b7e21d9");
         foreach (var limit in new[] { "4", "32", "none" })
-            Assert.Matches($@"limit +{limit}: +[\d,]+ ok, +\d+ failed in \d+ crashes \([\d.]+ per crash\)", byLimit);
+        {
+            Assert.Matches($@"limit +{limit}: +[\d,]+ ok, +\d+ failed, +\d+ unfinished; \d+ crashes, [\d.]+ failed per crash; the primary: \d+ lost, \d+ handed on", byLimit);
+            Assert.Matches($@"limit {limit}: the primary counted \d+ lost .*the clients \d+ failed: (the same requests|.+unfinished)", byLimit);
+        }
         Assert.Contains("data:image/png;base64,", byLimit);
+        Assert.Matches(@"limit  1: the I/O-bound handler served \d+% of its rate without a limit", Cell("1e6b9f84"));
     }
 
     [Fact]
     public void The_crash_loop_backed_off_gave_up_and_the_fix_refilled_the_place()
     {
-        var loop = Output("fragile.Workers[1].Process.Kill");
+        var loop = Cell("7c41e0b2");
         Assert.Contains("delays before each try: 0 ms, 100 ms, 200 ms, 400 ms, 800 ms; gave up after 4 tries", loop);
         Assert.Contains("no more restarts for its place", loop); // the primary's log says why
-        Assert.Equal(13, ExecutedNotebooks.PassedChecks(Output("Check.That(crashedUnderGuard.Count")));
+        var checks = Cell("7e881413");
+        Assert.DoesNotContain("✘", checks);
+        Assert.Equal(13, ExecutedNotebooks.PassedChecks(checks));
     }
 }
