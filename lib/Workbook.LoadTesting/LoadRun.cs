@@ -75,6 +75,12 @@ public sealed class LoadRun
     /// <summary>Ends the run now; requests in flight are abandoned.</summary>
     public void Cancel() => Stop("cancelled", abandonNow: true);
 
+    /// <summary>
+    /// Ends the run before its time bound, as the bound would: no request is sent any more, and those in flight get
+    /// the usual <see cref="EndGrace"/>. <paramref name="reason"/> is what the result's <see cref="LoadResult.StoppedBy"/> says.
+    /// </summary>
+    public void Stop(string reason) => Stop(string.IsNullOrWhiteSpace(reason) ? "a stop" : reason, abandonNow: false);
+
     private async Task<LoadResult> RunAsync()
     {
         using var watcher = new Timer(_ => AbortLateRequests(), null, Tick, Tick);

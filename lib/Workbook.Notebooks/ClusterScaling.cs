@@ -36,19 +36,25 @@ public static class ClusterScaling
             : ": a cluster adds processes, not cores — it should not help.");
     }
 
-    /// <summary>What the cluster did against the prediction, with the CPU each got when that explains a surprise.</summary>
+    /// <summary>
+    /// What the cluster did against the prediction. A cluster can at most multiply by the cores one process cannot
+    /// use; a result outside the prediction is explained by what the runs got from the machine: CPU time, and the cost
+    /// of a request when that differed too.
+    /// </summary>
     public static string Outcome(ServerRun one, ServerRun cluster, int cores)
     {
         var ratio = cluster.Throughput / Math.Max(1e-9, one.Throughput);
         var outcome = ratio >= SameWithin ? "more" : ratio <= 1 / SameWithin ? "less" : "about the same";
         var expected = ShouldHelp(one, cores) ? "more" : "about the same";
-        var text = $"measured: cluster ÷ one process = {ratio:0.00} — {outcome}";
-        if (outcome == expected) return text + ", as predicted.";
-        var cpuRatio = cluster.Cpu.Cores / Math.Max(1e-9, one.Cpu.Cores);
-        var why = Math.Abs(Math.Log(ratio / Math.Max(1e-9, cpuRatio))) < Math.Log(SameWithin)
-            ? $"the gap follows the CPU time each got from this busy machine ({one.Cpu.Cores:0.00} against {cluster.Cpu.Cores:0.00} cores' worth), not the cores each could use"
-            : $"the CPU cost of a request differed ({one.CpuPerRequest.TotalMilliseconds:0.0} against {cluster.CpuPerRequest.TotalMilliseconds:0.0} ms)";
-        return text + $", against the prediction: {why}.";
+        var bound = (double)cores / UsableCores(one, cores);
+        var text = $"measured: cluster ÷ one process = {ratio:0.00} — ";
+        if (outcome == expected && ratio <= bound * SameWithin) return text + outcome + ", as predicted.";
+        var against = outcome == expected ? $"more than the cores explain (×{bound:0} at most)" : outcome + ", against the prediction";
+        var costs = Math.Abs(Math.Log(one.CpuPerRequest / cluster.CpuPerRequest)) >= Math.Log(SameWithin)
+            ? $", and a request cost {one.CpuPerRequest.TotalMilliseconds:0.0} against {cluster.CpuPerRequest.TotalMilliseconds:0.0} ms of CPU"
+            : "";
+        return text + against + $": from this busy machine the one process got {one.Cpu.Cores:0.00} cores' worth of CPU time, " +
+               $"the cluster {cluster.Cpu.Cores:0.00}{costs} — the gap is in what each got, not in the cores each could use.";
     }
 
     /// <summary>One row per run: req/s, CPU per request, cores' worth, and the busiest thread's share for a single process.</summary>

@@ -16,7 +16,7 @@ public class RestartsChapterTests(ExecutedNotebooks run)
     public void Two_rolling_restarts_under_load_failed_nothing(string cell, string label)
     {
         var output = Cell(cell);
-        Assert.Matches($@"{label}: [\d,]+ requests, 0 failed, \d+ unfinished; restarts took [\d.]+ s and [\d.]+ s; pids \d+, \d+ → \d+, \d+; fewest workers serving: 2", output);
+        Assert.Matches($@"{label}: [\d,]+ requests in [\d.]+ s, 0 failed, \d+ unfinished; restarts took [\d.]+ s and [\d.]+ s; pids \d+, \d+ → \d+, \d+; fewest workers serving: 2", output);
         Assert.Contains("data:image/png;base64,", output);
         Assert.Matches(@"\d+\.\d s restart 2", output);
     }

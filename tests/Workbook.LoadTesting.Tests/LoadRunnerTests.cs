@@ -184,6 +184,22 @@ public class LoadRunnerTests
     }
 
     [Fact]
+    public async Task Stopping_ends_the_run_early_and_lets_requests_in_flight_finish()
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", async () => { await Task.Delay(200); return "Ok"; }));
+        var run = LoadRunner.Start(Closed(server.Url, clients: 4, seconds: 30));
+        await Task.Delay(1000);
+
+        run.Stop("the restarts' end");
+        var result = await run.Completion;
+
+        Assert.Equal("the restarts' end", result.StoppedBy);
+        Assert.InRange(result.Duration.TotalSeconds, 0.9, 3);
+        Assert.Equal((0L, 0L), (result.Failed, result.Unfinished)); // each had 200 ms to go: within the end grace
+        Assert.Equal(result.Requests, result.Ok);
+    }
+
+    [Fact]
     public async Task Ramps_follow_the_profile()
     {
         await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
