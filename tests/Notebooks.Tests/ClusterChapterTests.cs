@@ -65,7 +65,7 @@ public class ClusterChapterTests(ExecutedNotebooks run)
     [Fact]
     public void The_broadcast_reached_every_worker_and_the_users_count_was_shared()
     {
-        var broadcast = Cell("1c8e4b27");
+        var broadcast = Cell("7cf9c5a6");
         Assert.Contains("[worker 1] Message from primary: {\"hello\":\"every worker\"}", broadcast);
         Assert.Contains("[worker 2] Message from primary: {\"hello\":\"every worker\"}", broadcast);
         Assert.Matches(@"from worker 1: \{""pong"":1,""worker"":1,""pid"":\d+\}", broadcast);
