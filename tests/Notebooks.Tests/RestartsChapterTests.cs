@@ -25,7 +25,7 @@ public class RestartsChapterTests(ExecutedNotebooks run)
     public void Without_the_drain_keep_alive_clients_saw_failed_requests_and_the_chart_shows_failures()
     {
         var output = Cell("9fccd415");
-        var failed = Regex.Match(output, @"keep-alive, no drain: [\d,]+ requests, (\d+) failed");
+        var failed = Regex.Match(output, @"keep-alive, no drain: [\d,]+ requests in [\d.]+ s, (\d+) failed");
         Assert.True(failed.Success && int.Parse(failed.Groups[1].Value) > 0, output);
         Assert.Matches(@"failed by reason: [\d,]+ reset", output);
         Assert.Contains("data:image/png;base64,", Cell("4a8d2e60"));
