@@ -22,7 +22,7 @@ internal static class ChartRules
 
     private const float MarkFontSize = 11;
     private const float MarkRowPixels = 17;
-    private const int MaxMarkRows = 5;
+    private const int MaxMarkRows = 7;
 
     /// <summary>One line of a per-second chart: a problem line (failures, lost sessions) may get the right axis.</summary>
     public sealed record Line(string Legend, Color Color, Coordinates[] Points, bool Problem = false, LinePattern? Pattern = null)
@@ -66,6 +66,8 @@ internal static class ChartRules
         Title(plot, title);
         plot.XLabel(xLabel);
         plot.YLabel(unit);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // counts per second
+        plot.Axes.Right.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         var xMax = Math.Max(Math.Max(1, seconds), marks.Select(m => m.At.TotalSeconds).DefaultIfEmpty(0).Max());
         plot.Axes.SetLimitsX(0, xMax);
 
@@ -123,11 +125,11 @@ internal static class ChartRules
         var dataWidth = Math.Max(200, Notebook.PlotSize.Width - (rightAxis ? 150.0 : 90.0));
         var pixelsPerSecond = dataWidth / xMax;
         var rowEnds = new List<double>();
-        foreach (var mark in marks.OrderBy(m => m.At))
+        var ordered = marks.OrderBy(m => m.At).ToList();
+        foreach (var mark in ordered) plot.Add.VerticalLine(mark.At.TotalSeconds, 1.5f, MarkColor, LinePattern.Dashed);
+        foreach (var mark in ordered) // after every line, so no line is drawn over a label
         {
             var x = mark.At.TotalSeconds;
-            plot.Add.VerticalLine(x, 1.5f, MarkColor, LinePattern.Dashed);
-
             var width = mark.Text.Length * MarkFontSize * 0.62 + 8;
             var center = x * pixelsPerSecond;
             var (left, alignment) = center - width / 2 < 0 ? (center, Alignment.UpperLeft)
