@@ -20,7 +20,8 @@ internal sealed class LoadRecorder
     private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byAttribution = new();
     private readonly ConcurrentQueue<LoadMark> _marks = new();
-    private long _requests, _ok, _unfinished, _inFlight;
+    private long _requests, _ok, _okAfterEnd, _unfinished, _inFlight;
+    private volatile bool _ended;
 
     public LoadRecorder(long start, TimeSpan span)
     {
@@ -32,6 +33,9 @@ internal sealed class LoadRecorder
     public long Requests => Interlocked.Read(ref _requests);
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_start);
+
+    /// <summary>The load stopped: answers from now on come in the end grace (in the totals, not in the throughput).</summary>
+    public void EndOffering() => _ended = true;
 
     public void Started()
     {
@@ -50,6 +54,7 @@ internal sealed class LoadRecorder
         {
             Interlocked.Increment(ref _ok);
             Interlocked.Increment(ref slot.Ok);
+            if (_ended) Interlocked.Increment(ref _okAfterEnd);
         }
         else
         {
@@ -93,7 +98,8 @@ internal sealed class LoadRecorder
         double rate = current == 0 ? Volatile.Read(ref _slots[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
             : Volatile.Read(ref _slots[Math.Min(current - 1, _slots.Length - 1)].Ok);
         long failed = _failures.Sum(f => Interlocked.Read(ref f));
-        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate);
+        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate,
+            Interlocked.Read(ref _unfinished));
     }
 
     public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
@@ -114,6 +120,7 @@ internal sealed class LoadRecorder
             StoppedBy = stoppedBy,
             Requests = Requests,
             Ok = Interlocked.Read(ref _ok),
+            OkAfterEnd = Interlocked.Read(ref _okAfterEnd),
             Unfinished = Interlocked.Read(ref _unfinished),
             Failures = failures,
             StatusCodes = _statusCodes.OrderBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value.Value),

@@ -39,8 +39,9 @@ public sealed record TimelineSecond(
 /// <summary>Latency percentiles of the requests that got a response (2xx or not), from an HDR histogram.</summary>
 public sealed record LatencySummary(long Count, TimeSpan Mean, TimeSpan P50, TimeSpan P90, TimeSpan P99, TimeSpan P999, TimeSpan Max);
 
-/// <summary>A progress snapshot of a run that is still going.</summary>
-public sealed record LoadProgress(TimeSpan Elapsed, TimeSpan Duration, long Requests, long Ok, long Failed, long InFlight, double CurrentRate);
+/// <summary>A progress snapshot of a run (<paramref name="Unfinished"/>: abandoned in flight at its end, once it ended).</summary>
+public sealed record LoadProgress(TimeSpan Elapsed, TimeSpan Duration, long Requests, long Ok, long Failed, long InFlight, double CurrentRate,
+    long Unfinished = 0);
 
 /// <summary>
 /// What a load run measured. <see cref="Requests"/> = <see cref="Ok"/> + <see cref="Failed"/> + <see cref="Unfinished"/>,
@@ -65,6 +66,12 @@ public sealed record LoadResult
     /// <summary>Requests answered with a 2xx status.</summary>
     public required long Ok { get; init; }
 
+    /// <summary>
+    /// Of <see cref="Ok"/>, the answers that came in after the load stopped, during the end grace: in the totals, not in
+    /// <see cref="Throughput"/> (which, like wrk's, counts what was answered within <see cref="Duration"/>).
+    /// </summary>
+    public long OkAfterEnd { get; init; }
+
     /// <summary>Requests still in flight when the run ended; they were abandoned, not counted as failures.</summary>
     public required long Unfinished { get; init; }
 
@@ -86,8 +93,8 @@ public sealed record LoadResult
 
     public long Failed => Failures.Values.Sum();
 
-    /// <summary>Successful requests per second.</summary>
-    public double Throughput => Duration > TimeSpan.Zero ? Ok / Duration.TotalSeconds : 0;
+    /// <summary>Successful requests per second: those answered within <see cref="Duration"/>, divided by it.</summary>
+    public double Throughput => Duration > TimeSpan.Zero ? (Ok - OkAfterEnd) / Duration.TotalSeconds : 0;
 
     /// <summary>The failures by reason, e.g. "12 refused, 3 reset"; <paramref name="none"/> when there were none.</summary>
     public string DescribeFailures(string none) => Failed == 0 ? none

@@ -90,6 +90,7 @@ public sealed class LoadRun
         var timeBound = Task.Delay(Test.Duration, _stopIssuing.Token);
         await Task.WhenAny(timeBound, _stopped).ConfigureAwait(false);
         Stop(_stoppedBy, abandonNow: false);
+        _recorder.EndOffering();
         var offeredFor = _stoppedBy == "time" ? Test.Duration : _recorder.Elapsed;
 
         // Let what is in flight finish: briefly after the time bound, up to the timeout after a count bound.

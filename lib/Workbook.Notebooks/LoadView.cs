@@ -51,10 +51,11 @@ namespace Workbook.Notebooks
             {
                 ("load", $"{result.Profile}, {(result.Connection == ConnectionMode.KeepAlive ? "keep-alive" : "new connection per request")}"),
                 ("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy})"),
-                ("ok", $"{result.Ok:N0} — {result.Throughput:N0} req/s"),
+                ("ok", $"{result.Ok:N0} — {result.Throughput:N0} req/s" +
+                       (result.OkAfterEnd > 0 ? $" ({result.OkAfterEnd:N0} answered after the load stopped, not in the rate)" : "")),
                 ("failed", failures),
             };
-            if (result.Unfinished > 0) rows.Add(("unfinished", $"{result.Unfinished:N0} (in flight at the end)"));
+            if (result.Unfinished > 0) rows.Add(("unfinished", $"{result.Unfinished:N0} (still in flight when the run ended, after its end grace)"));
             rows.Add(("latency", $"p50 {LoadResult.FormatLatency(l.P50)} · p90 {LoadResult.FormatLatency(l.P90)} · p99 {LoadResult.FormatLatency(l.P99)} · max {LoadResult.FormatLatency(l.Max)}"));
             if (result.ByAttribution.Count > 0)
                 rows.Add(("by " + (result.ByAttribution.Count == 1 ? "value" : $"value ({result.ByAttribution.Count})"),
@@ -76,7 +77,8 @@ namespace Workbook.Notebooks
             return new HtmlString(
                 $"<div class=\"wb-load\"><b>{Encode(test.Label)}</b> — {state}: {p.Elapsed.TotalSeconds:0.0} of {p.Duration.TotalSeconds:0.0} s " +
                 $"<progress value=\"{fraction:0.###}\" max=\"1\" style=\"width:12em\"></progress><br>" +
-                $"{p.Requests:N0} requests · {p.Ok:N0} ok · {p.Failed:N0} failed · {p.InFlight:N0} in flight · {p.CurrentRate:N0} ok/s now</div>");
+                $"{p.Requests:N0} requests · {p.Ok:N0} ok · {p.Failed:N0} failed · " +
+                (done ? $"{p.Unfinished:N0} unfinished" : $"{p.InFlight:N0} in flight · {p.CurrentRate:N0} ok/s now") + "</div>");
         }
 
         private static string Encode(string text) => WebUtility.HtmlEncode(text);

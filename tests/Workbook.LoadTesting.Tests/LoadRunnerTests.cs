@@ -162,6 +162,20 @@ public class LoadRunnerTests
     }
 
     [Fact]
+    public async Task Answers_in_the_end_grace_count_in_the_totals_but_not_in_the_throughput()
+    {
+        // Each answer takes 300 ms: the requests in flight when the load stops are answered in the end grace.
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", async () => { await Task.Delay(300); return "Ok"; }));
+
+        var result = await LoadRunner.RunAsync(Closed(server.Url, clients: 4, seconds: 1));
+
+        // Every client has one request in flight at any moment (bar the instant between an answer and its next send).
+        Assert.InRange(result.OkAfterEnd, 1, 4);
+        Assert.InRange(result.OkAfterEnd + result.Unfinished, 1, 4);
+        Assert.Equal((result.Ok - result.OkAfterEnd) / 1.0, result.Throughput);
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_run_at_once_and_marks_land_on_the_timeline()
     {
         await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
