@@ -83,7 +83,7 @@ static class Primary
         });
         primary.Listening += (worker, _) => Console.WriteLine($"Started process {worker.Pid}");
         primary.Restarting += (worker, _) => Console.WriteLine($"Worker {worker.Id} crashed. Starting a new worker...");
-        primary.GaveUp += (worker, tries) => Console.WriteLine($"Worker {worker.Id} keeps crashing at start-up: no more restarts after {tries}.");
+        primary.GaveUp += (worker, tries) => Console.WriteLine($"Worker {worker.Id} crashed at start-up too, after {tries} restarts that followed such crashes: no more restarts for its place.");
         primary.Replaced += step => step.Old.Exited.ContinueWith(_ => Console.WriteLine($"Exited process {step.Old.Pid}"));
         using var signals = primary.HandleSignals();
 

@@ -110,8 +110,10 @@ public sealed class ClusterPrimary : IAsyncDisposable
     public event Action<Worker, TimeSpan>? Restarting;
 
     /// <summary>
-    /// A worker crashed too often soon after its start (<see cref="RestartPolicy.MaxUnstableRestarts"/>): its
-    /// place stays empty. Given: the last worker, and how many restarts were tried in a row.
+    /// A place's workers kept crashing soon after their start: the primary tried
+    /// <see cref="RestartPolicy.MaxUnstableRestarts"/> restarts after such crashes, the worker of the last one crashed
+    /// soon after its start too, and the place now stays empty. Given: that last worker, and how many restarts after
+    /// unstable crashes were tried (MaxUnstableRestarts; the first restart after a stable worker's crash not counted).
     /// </summary>
     public event Action<Worker, int>? GaveUp;
 
@@ -462,14 +464,17 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         if (gaveUp)
         {
-            _logger?.LogError("{Worker} crashed {Count} times in a row within {MinUptime} s of its start: no more restarts for its place. " +
-                "Fix what makes it crash, then Fork() a new worker.", worker, unstable, policy.MinUptime.TotalSeconds);
+            _logger?.LogError("{Worker} crashed soon after its start too: unstable crash {Count} in a row in its place, and the {Tries} " +
+                "restarts after such crashes (MaxUnstableRestarts) have not helped. No more restarts for its place: fix what makes it " +
+                "crash, then Fork() a new worker.", worker, unstable, unstable - 1);
             Raise(() => GaveUp?.Invoke(worker, unstable - 1));
             return;
         }
         lock (_portGate) _arriving++; // until RestartAsync has forked
-        _logger?.LogWarning("{Worker} crashed; starting a new worker{Delay}", worker,
-            delay > TimeSpan.Zero ? $" in {delay.TotalMilliseconds:0} ms (crash {unstable} in a row soon after start)" : "");
+        _logger?.LogWarning("{Worker} crashed; {Restart}", worker, unstable == 0
+            ? $"starting a new worker at once (it had been up and listening for {policy.MinUptime.TotalSeconds:0.###} s or more: not a crash loop)"
+            : $"it had not been up and listening for {policy.MinUptime.TotalSeconds:0.###} s: unstable crash {unstable} in a row in its place, " +
+              $"restart {unstable} of at most {policy.MaxUnstableRestarts} " + (delay > TimeSpan.Zero ? $"in {delay.TotalMilliseconds:0} ms" : "at once"));
         Raise(() => Restarting?.Invoke(worker, delay));
         _ = RestartAsync(slot, worker, delay);
     }

@@ -96,6 +96,9 @@ public sealed partial class ClusterMarks : IDisposable
     /// <summary>Connections our crashed workers had taken on and not finished: the primary's count of lost ones.</summary>
     public int Lost => ExitedWorkers.Where(w => !w.ExitedAfterDisconnect).Sum(w => w.LostConnections);
 
+    /// <summary>The most connections one crash lost: the largest <see cref="Worker.LostConnections"/> of a crashed worker (0 if none crashed).</summary>
+    public int MostLostInOneCrash => ExitedWorkers.Where(w => !w.ExitedAfterDisconnect).Select(w => w.LostConnections).DefaultIfEmpty(0).Max();
+
     /// <summary>Connections our crashed workers had not read yet, which the primary gave to another worker.</summary>
     public int HandedOn => ExitedWorkers.Where(w => !w.ExitedAfterDisconnect).Sum(w => w.RescuedConnections);
 
