@@ -32,8 +32,11 @@ public class AvailabilityChapterTests(ExecutedNotebooks run)
         Assert.Matches(NodeRan ? @"Node: +\d+ crashes, [\d,]+ failed of [\d,]+ finished" : @"Node, recorded \(", counts);
         Assert.Contains("the notes: 17 failed of about 1,800 — 99.1% answered", counts);
         Assert.Matches(@"ours, the primary counted \d+ lost \(connections its crashed workers had taken on and not answered\), the clients \d+ failed", counts);
-        Assert.Matches(@"ours, crash → new worker listening: ", Cell("0b6f2d31"));
-        Assert.Matches(@"recorded, fork → listening, median: \d+ ms for ours", Cell("0b6f2d31"));
+        var gaps = Cell("0b6f2d31");
+        Assert.Matches(@"ours, crash → new worker listening: .+; median \d+ ms, recorded fork → listening \d+ ms: (not )?shorter than recorded", gaps);
+        if (NodeRan) Assert.Matches(@"ours ÷ Node's, medians: here [\d.]+, recorded [\d.]+", gaps);
+        Assert.Matches(@"the recording run: .*load average before [\d.]+", gaps); // the record's conditions, beside this machine's
+        Assert.Matches(@"here, now: load average [\d.]+ \(1 min\) on \d+ cores", gaps);
         if (NodeRan) Assert.Matches(@"\d+\.\d s crash \d+", Cell("8e1d4b60"));
     }
 
@@ -51,21 +54,27 @@ public class AvailabilityChapterTests(ExecutedNotebooks run)
         var byLimit = Cell("4b7e21d9");
         foreach (var limit in new[] { "4", "32", "none" })
         {
-            Assert.Matches($@"limit +{limit}: +[\d,]+ ok, +\d+ failed, +\d+ unfinished; \d+ crashes, [\d.]+ failed per crash; the primary: \d+ lost, \d+ handed on", byLimit);
+            var line = Regex.Match(byLimit, $@"limit +{limit}: +[\d,]+ ok, +\d+ failed, +\d+ unfinished; \d+ crashes, [\d.]+ failed per crash on average; the primary: \d+ lost, at most (\d+) in one crash, \d+ handed on");
+            Assert.True(line.Success, byLimit);
+            if (limit != "none") Assert.InRange(int.Parse(line.Groups[1].Value), 0, int.Parse(limit)); // no crash loses more than the limit
             Assert.Matches($@"limit {limit}: the primary counted \d+ lost .*the clients \d+ failed: (the same requests|.+unfinished)", byLimit);
         }
         Assert.Contains("data:image/png;base64,", byLimit);
-        Assert.Matches(@"limit  1: the I/O-bound handler served \d+% of its rate without a limit", Cell("1e6b9f84"));
+        Assert.Matches(@"limit  1: the I/O-bound handler kept \d+% \((it cost \d+%|no cost in this record)\) of its rate without a limit, the CPU-bound loop \d+%", Cell("1e6b9f84"));
+        Assert.Contains("what else that machine was doing is not recorded", Cell("5f3c8a17"));
     }
 
     [Fact]
     public void The_crash_loop_backed_off_gave_up_and_the_fix_refilled_the_place()
     {
         var loop = Cell("68ea044b");
-        Assert.Contains("delays before each try: 0 ms, 100 ms, 200 ms, 400 ms, 800 ms; gave up after 4 tries", loop);
-        Assert.Contains("no more restarts for its place", loop); // the primary's log says why
+        Assert.Contains("5 replacements: 1 at once (the crash came after a stable life), then 4 restarts after unstable crashes, waiting 100 → 200 → 400 → 800 ms", loop);
+        Assert.Contains("(GaveUp: 4 restarts after unstable crashes)", loop);
+        // The primary's log says the same: the place (not one worker) crashed five times, four restarts were tried.
+        Assert.Matches(@"worker 7 \(pid \d+\) crashed soon after its start too: unstable crash 5 in a row in its place, and the 4 restarts after such crashes \(MaxUnstableRestarts\) have not helped\. No more restarts for its place", loop);
+        Assert.Contains("restart 4 of at most 4 in 800 ms", loop);
         var checks = Cell("7e881413");
         Assert.DoesNotContain("✘", checks);
-        Assert.Equal(13, ExecutedNotebooks.PassedChecks(checks));
+        Assert.Equal(14, ExecutedNotebooks.PassedChecks(checks));
     }
 }
