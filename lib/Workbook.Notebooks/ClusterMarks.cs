@@ -125,6 +125,27 @@ public sealed partial class ClusterMarks : IDisposable
         return gaps;
     }
 
+    /// <summary>
+    /// From a run's marks: for each <c>restart N</c> mark, the old workers that exited (<c>exit</c> marks) before the
+    /// next restart mark or the run's end, and how long after the mark the last of them did, e.g. "restart 1: 2 of 2
+    /// workers exited, the last 0.2 s after it; restart 2: 0 of 2 exited in the 7.8 s the run went on".
+    /// </summary>
+    public static string DescribeRestarts(LoadResult result, int workers)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var marks = result.Marks.OrderBy(m => m.At).ToList();
+        var restarts = marks.Where(m => m.Text.StartsWith("restart", StringComparison.Ordinal)).ToList();
+        return string.Join("; ", restarts.Select((restart, i) =>
+        {
+            var last = i + 1 == restarts.Count; // its exits count up to the last mark, which may come just after the run's end
+            var until = last ? result.Duration : restarts[i + 1].At;
+            var exits = marks.Where(m => m.Text.StartsWith("exit", StringComparison.Ordinal) && m.At >= restart.At && (last || m.At < until)).ToList();
+            return exits.Count == 0
+                ? $"{restart.Text}: 0 of {workers} old workers exited in the {(until - restart.At).TotalSeconds:0.0} s {(last ? "the run went on" : "before the next")}"
+                : $"{restart.Text}: {exits.Count} of {workers} old workers exited, the last {(exits[^1].At - restart.At).TotalSeconds:0.0} s after it";
+        }));
+    }
+
     /// <summary>Marks something else now, e.g. <c>restart 1</c>.</summary>
     public void Mark(string text) => _run.Mark(text);
 
