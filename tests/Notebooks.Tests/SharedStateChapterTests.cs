@@ -36,6 +36,8 @@ public class SharedStateChapterTests(ExecutedNotebooks run)
         var one = Cell("f28ccfbb");
         Assert.Matches(@"every worker: (pid \d+: [1-9][\d,]* pages, pid \d+: 0 pages|pid \d+: 0 pages, pid \d+: [1-9][\d,]* pages)", one);
         Assert.Matches(@"memory, sticky by IP, one address: [\d,]+ logins, 0 lost a session", one);
+        // Whether one worker for everybody cost capacity is measured, not assumed.
+        Assert.Matches(@"pages per second: one worker for all 20 users [\d,]+, two workers \(own addresses, above\) [\d,]+: one ÷ two = [\d.]+ — one worker (kept up|served fewer)", one);
         Assert.Contains("data:image/png;base64,", one);
     }
 
@@ -62,9 +64,12 @@ public class SharedStateChapterTests(ExecutedNotebooks run)
     {
         var chart = Cell("9236b888");
         Assert.Contains("data:image/png;base64,", chart);
-        Assert.Equal(7, Regex.Matches(chart, @"^\s*\d+ of 20 users asked to log in again — [^\n]*: [\d,]+ logins, [\d,]+ lost a session", RegexOptions.Multiline).Count);
+        Assert.Equal(7, Regex.Matches(chart, @"^\s*\d+ of 20 users asked to log in again, +[\d,]+ pages/s — [^\n]*: [\d,]+ logins, [\d,]+ lost a session", RegexOptions.Multiline).Count);
+        Assert.Matches(@"with a restart each, pages per second: sticky by cookie \(sessions in memory\) [\d,]+; primary store [\d,]+ \([\d.]+×: (fewer|not fewer)[^)]*\); Redis [\d,]+ \([\d.]+×: (fewer|not fewer)", chart);
         var checks = Cell("cadfa32c");
         Assert.Equal(19, ExecutedNotebooks.PassedChecks(checks));
+        Assert.Contains("memory, round-robin: ", checks);
+        Assert.Matches(@"memory, round-robin: [\d,]+ sessions, [1-9][\d,]* lost \(their 401s counted apart, not as failed\), no failed request", checks);
         Assert.DoesNotContain("✘", checks);
     }
 }
