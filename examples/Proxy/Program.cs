@@ -15,13 +15,13 @@ using Yarp.ReverseProxy.Transforms;
 // A reverse proxy in front of several instances of a cluster, each standing for a machine (chapter 08): YARP with
 // cookie session affinity, an active health check (GET /health every interval) and a passive one (transport
 // failures of real requests). Usage: Proxy --backend NAME=URL [--backend NAME=URL ...] [--port N]
-//   [--affinity cookie|none] [--health-interval MS]
+//   [--affinity cookie|none] [--health-interval MS] [--passive-check on|off]
 // Every response carries X-Instance (the backend's name) and X-Served-By (name/worker pid, from X-Worker-Pid).
 // Forked, it sends { url, pid } when listening, then { event: "health", name, health } whenever a backend's health
 // changes, and takes requests from its parent: { op: "status" }, { op: "remove", name } (no new requests go there;
 // the reply comes once its requests in flight have finished) and { op: "add", name, url }. Each reply carries the
 // backends. It stops when the parent's channel closes, or on SIGTERM / SIGINT (exit code 0).
-const string Usage = "Usage: Proxy --backend NAME=URL [--backend NAME=URL ...] [--port N] [--affinity cookie|none] [--health-interval MS]";
+const string Usage = "Usage: Proxy --backend NAME=URL [--backend NAME=URL ...] [--port N] [--affinity cookie|none] [--health-interval MS] [--passive-check on|off]";
 
 var options = ProxyOptions.Parse(args, Usage);
 if (options is null) return 2;
@@ -95,7 +95,7 @@ await app.StopAsync(TimeSpan.FromSeconds(5));
 Console.WriteLine($"Proxy stopped ({reason})");
 return 0;
 
-sealed record ProxyOptions(int Port, IReadOnlyDictionary<string, Uri> Backends, bool CookieAffinity, TimeSpan HealthInterval)
+sealed record ProxyOptions(int Port, IReadOnlyDictionary<string, Uri> Backends, bool CookieAffinity, TimeSpan HealthInterval, bool PassiveCheck)
 {
     public static ProxyOptions? Parse(string[] args, string usage)
     {
@@ -103,6 +103,7 @@ sealed record ProxyOptions(int Port, IReadOnlyDictionary<string, Uri> Backends, 
         var backends = new Dictionary<string, Uri>();
         var cookie = true;
         var interval = TimeSpan.FromSeconds(1);
+        var passive = true;
         for (int i = 0; i < args.Length; i += 2)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -115,10 +116,11 @@ sealed record ProxyOptions(int Port, IReadOnlyDictionary<string, Uri> Backends, 
                     break;
                 case "--affinity" when value is "cookie" or "none": cookie = value == "cookie"; break;
                 case "--health-interval" when int.TryParse(value, out var ms) && ms >= 100: interval = TimeSpan.FromMilliseconds(ms); break;
+                case "--passive-check" when value is "on" or "off": passive = value == "on"; break;
                 default: return Fail($"bad argument '{args[i]}'{(value is null ? "" : $" '{value}'")}");
             }
         }
-        return backends.Count == 0 ? Fail("no --backend given") : new ProxyOptions(port, backends, cookie, interval);
+        return backends.Count == 0 ? Fail("no --backend given") : new ProxyOptions(port, backends, cookie, interval, passive);
 
         ProxyOptions? Fail(string problem)
         {
@@ -193,7 +195,7 @@ sealed class Backends(ProxyOptions options)
                     },
                     Passive = new PassiveHealthCheckConfig
                     {
-                        Enabled = true,
+                        Enabled = options.PassiveCheck,
                         Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
                         ReactivationPeriod = TimeSpan.FromSeconds(10),
                     },

@@ -38,10 +38,12 @@ public static class FleetConfigs
         # nginx (open source): passive health checks only (max_fails / fail_timeout; active checks and "sticky cookie" are
         # NGINX Plus features). Affinity by a hash of the app's session cookie: a request without it (a login) goes
         # round-robin, and later ones go where the cookie hashes — fine here, the sessions are in the store. An error or a
-        # timeout is retried on the next server (a POST only if it had not been sent yet).
+        # timeout is retried on the next server (a POST only if it had not been sent yet). "keepalive" keeps a pool of idle
+        # connections to the instances (as YARP does); without it nginx opens a new connection for every request.
         upstream sessions {
             hash $cookie_WorkbookSession consistent;
         {{string.Join("\n", backends.Select(b => $"    server {new Uri(b.Url).Authority} max_fails=1 fail_timeout=10s;"))}}
+            keepalive 16;
         }
         server {
             listen 80;
@@ -54,16 +56,18 @@ public static class FleetConfigs
         }
         """;
 
-    /// <summary>HAProxy in front of <paramref name="backends"/>, as the YARP setup: round-robin, an inserted cookie, active checks.</summary>
+    /// <summary>HAProxy in front of <paramref name="backends"/>, as the YARP setup: round-robin, an inserted cookie, active and passive checks.</summary>
     public static string HAProxy(IEnumerable<ProxyBackend> backends) => $$"""
-        # HAProxy: the same as the YARP setup — round-robin, an inserted affinity cookie, GET /health every second (2 s
-        # timeout), out after two failures, back after one success; redispatch sends a client whose server is down elsewhere.
+        # HAProxy: the YARP setup's counterparts — round-robin, an inserted affinity cookie, GET /health every second (2 s
+        # timeout), out after two failures, back after one success; a passive check (observe layer4: three failed
+        # connections in a row mark a server down until a health check passes again — YARP's counts the failed share of the
+        # last second and keeps the instance out for 10 s); redispatch sends a client whose server is down elsewhere.
         backend sessions
             balance roundrobin
             cookie WorkbookProxyAffinity insert indirect nocache
             option httpchk GET /health
             timeout check 2s
-            default-server inter 1s fall 2 rise 1
+            default-server inter 1s fall 2 rise 1 observe layer4 error-limit 3 on-error mark-down
             option redispatch
             retries 2
         {{string.Join("\n", backends.Select(b => $"    server {b.Name} {new Uri(b.Url).Authority} check cookie {b.Name}"))}}

@@ -61,16 +61,23 @@ public sealed class ReverseProxyExample : IAsyncDisposable
 
     /// <summary>
     /// Starts the proxy in front of <paramref name="backends"/> (name → URL) with cookie session affinity, an active
-    /// health check of <c>GET /health</c> every <paramref name="healthInterval"/> and a passive one.
+    /// health check of <c>GET /health</c> every <paramref name="healthInterval"/> and, unless
+    /// <paramref name="passiveCheck"/> is false, a passive one (failed forwards).
     /// </summary>
-    public static async Task<ReverseProxyExample> StartAsync(IEnumerable<KeyValuePair<string, string>> backends, TimeSpan? healthInterval = null)
+    public static async Task<ReverseProxyExample> StartAsync(IEnumerable<KeyValuePair<string, string>> backends, TimeSpan? healthInterval = null,
+        bool passiveCheck = true)
     {
-        var args = new List<string> { "--port", "0", "--health-interval", ((int)(healthInterval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds).ToString() };
+        var args = new List<string> { "--port", "0", "--health-interval", ((int)(healthInterval ?? TimeSpan.FromSeconds(1)).TotalMilliseconds).ToString(),
+            "--passive-check", passiveCheck ? "on" : "off" };
         foreach (var (name, url) in backends) args.AddRange(["--backend", $"{name}={url}"]);
         var proxy = new ReverseProxyExample();
         proxy._proxy = await RunningExample.StartAsync("Proxy", args, onMessage: proxy.OnMessage).ConfigureAwait(false);
         return proxy;
     }
+
+    /// <summary>Starts the proxy in front of <paramref name="backends"/> as <see cref="StatusAsync"/> lists them (e.g. another proxy's).</summary>
+    public static Task<ReverseProxyExample> StartAsync(IEnumerable<ProxyBackend> backends, TimeSpan? healthInterval = null, bool passiveCheck = true) =>
+        StartAsync(backends.Select(b => KeyValuePair.Create(b.Name, b.Url)), healthInterval, passiveCheck);
 
     /// <summary>The backends and their health now.</summary>
     public async Task<IReadOnlyList<ProxyBackend>> StatusAsync() => Backends(await RequestAsync(new { op = "status" }).ConfigureAwait(false));

@@ -62,7 +62,7 @@ public sealed class RunningExample : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends it abruptly, as a machine that loses power: SIGKILL, then its exit.</summary>
+    /// <summary>Ends it abruptly (SIGKILL), then waits for its exit. Unlike a machine that loses power, this machine's kernel still refuses connections to its port at once.</summary>
     public async Task<ChildExit> KillAsync()
     {
         Process.Kill("SIGKILL");

@@ -59,7 +59,7 @@ public sealed class SessionFleet : IAsyncDisposable
         return instance;
     }
 
-    /// <summary>Kills an instance's primary (SIGKILL, a machine losing power; its workers follow) and forgets it.</summary>
+    /// <summary>Kills an instance's primary (SIGKILL: gone at once, though the kernel still refuses connections to its port; its workers follow) and forgets it.</summary>
     public async Task<Workbook.Processes.ChildExit> KillAsync(string name)
     {
         var exit = await Instance(name).KillAsync().ConfigureAwait(false);

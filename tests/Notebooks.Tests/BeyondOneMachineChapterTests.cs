@@ -69,7 +69,9 @@ public class BeyondOneMachineChapterTests(ExecutedNotebooks run)
         Assert.Contains("livenessProbe:", kubernetes);
         Assert.Matches(@"server 127\.0\.0\.1:\d+ max_fails=1", Cell("e7dcc0a0"));
         Assert.DoesNotContain("sticky cookie;", Cell("e7dcc0a0"));
+        Assert.Matches(@"keepalive \d+;", Cell("e7dcc0a0")); // the pool the prose says matters
         Assert.Matches(@"server a2 127\.0\.0\.1:\d+ check cookie a2", Cell("78a3f1a6"));
+        Assert.Contains("observe layer4 error-limit 3 on-error mark-down", Cell("78a3f1a6")); // YARP's passive check has a counterpart
         var checks = Cell("c8f36f5c");
         Assert.Equal(15, ExecutedNotebooks.PassedChecks(checks));
         Assert.DoesNotContain("✘", checks);
