@@ -48,6 +48,24 @@ public sealed class BenchmarkTable
         return [.. lines.Where(l => l.Contains(": took ", StringComparison.Ordinal) || l.StartsWith("Note:", StringComparison.Ordinal)), .. skipped];
     }
 
+    /// <summary>
+    /// Under what load <paramref name="topic"/>'s rows were measured, from <c>report.md</c>: e.g. "measured by the
+    /// report, which began at a load average of 20.14 (1 min) and ended at 5.20, on 2 cores". A topic that report
+    /// skipped has no section there: its CSV is from an earlier run, whose load was not recorded, and the text says so.
+    /// </summary>
+    public static string RecordedUnder(string reportMd, string topic)
+    {
+        var text = File.ReadAllText(reportMd);
+        if (!text.Contains($"(`{topic}.csv`)", StringComparison.Ordinal))
+            return "not measured by the last report, which skipped this topic: these rows are from an earlier run of it, whose load average was not recorded";
+        var load = System.Text.RegularExpressions.Regex.Match(text, @"load average before ([\d.]+) [\d.]+ [\d.]+, after ([\d.]+)");
+        var cores = System.Text.RegularExpressions.Regex.Match(text, @", (\d+) cores,");
+        return load.Success
+            ? $"measured by the report, which began at a load average of {load.Groups[1].Value} (1 min) and ended at {load.Groups[2].Value}" +
+              (cores.Success ? $", on {cores.Groups[1].Value} cores" : "")
+            : "measured by the report (its load average was not recorded)";
+    }
+
     /// <summary>Reads <c>TOPIC.csv</c>: a header, then one row per measurement.</summary>
     /// <exception cref="FormatException">The file is empty, or a row has another number of fields than the header.</exception>
     public static BenchmarkTable Read(string path)
