@@ -49,6 +49,19 @@ public class BenchmarkTableTests : IDisposable
     }
 
     [Fact]
+    public void A_topic_is_recorded_under_the_reports_load_unless_the_report_skipped_it()
+    {
+        var report = Path.Combine(_folder, "report.md");
+        File.WriteAllText(report,
+            "Performance report — 2026-11-27, 2 cores, Debian\n`report --seconds 10 --rounds 3`: took 19.0 min; load average before 20.14 19.32 20.24, " +
+            "after 5.20 5.60 10.04.\n\n### Plain Kestrel (`cluster-policies.csv`)\n\n| a | b |\n\n### Skipped\n\n- Availability under random crashes: failed\n");
+
+        Assert.Equal("measured by the report, which began at a load average of 20.14 (1 min) and ended at 5.20, on 2 cores",
+            BenchmarkTable.RecordedUnder(report, "cluster-policies"));
+        Assert.StartsWith("not measured by the last report, which skipped this topic", BenchmarkTable.RecordedUnder(report, "availability"));
+    }
+
+    [Fact]
     public void A_row_with_another_field_count_a_missing_column_and_a_non_number_are_named()
     {
         var ragged = Write("ragged", "date,scenario,server\n2026-11-27,a\n");

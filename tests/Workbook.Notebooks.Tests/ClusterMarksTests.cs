@@ -76,6 +76,23 @@ public class ClusterMarksTests
     }
 
     [Fact]
+    public void Each_restart_is_described_by_the_old_workers_that_exited_before_the_next_one_or_after_the_end()
+    {
+        var stalled = Result(ok: 10, failed: 0, unfinished: 0) with
+        {
+            Duration = S(10),
+            Marks = [new(S(2), "restart 1"), new(S(2.0), "exit"), new(S(2.1), "up"), new(S(2.2), "exit"), new(S(2.3), "up"), new(S(2.4), "restart 2")],
+        };
+        Assert.Equal("restart 1: 2 of 2 old workers exited, the last 0.2 s after it; restart 2: 0 of 2 old workers exited in the 7.6 s the run went on",
+            ClusterMarks.DescribeRestarts(stalled, workers: 2));
+
+        // An exit marked just after the run's end still belongs to the last restart.
+        var late = stalled with { Marks = [new(S(2), "restart 1"), new(S(8), "restart 2"), new(S(8.4), "exit 3"), new(S(10.02), "exit 4")] };
+        Assert.Equal("restart 1: 0 of 2 old workers exited in the 6.0 s before the next; restart 2: 2 of 2 old workers exited, the last 2.0 s after it",
+            ClusterMarks.DescribeRestarts(late, workers: 2));
+    }
+
+    [Fact]
     public void Cpu_of_one_busy_thread_is_one_threads_share_and_of_two_is_spread()
     {
         var one = Measure(threads: 1);
