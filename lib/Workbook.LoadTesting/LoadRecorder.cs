@@ -22,10 +22,12 @@ internal sealed class LoadRecorder
     private readonly ConcurrentQueue<LoadMark> _marks = new();
     private long _requests, _ok, _okAfterEnd, _unfinished, _inFlight;
     private volatile bool _ended;
+    private readonly DateTimeOffset _startedAt;
 
     public LoadRecorder(long start, TimeSpan span)
     {
         _start = start;
+        _startedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start);
         _slots = new Slot[(int)Math.Ceiling(span.TotalSeconds) + 1];
         for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
     }
@@ -117,6 +119,8 @@ internal sealed class LoadRecorder
             Profile = profile,
             Connection = test.Connection,
             Duration = duration,
+            StartedAt = _startedAt,
+            EndedAt = _startedAt + Elapsed,
             StoppedBy = stoppedBy,
             Requests = Requests,
             Ok = Interlocked.Read(ref _ok),

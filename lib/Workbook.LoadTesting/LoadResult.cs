@@ -57,6 +57,15 @@ public sealed record LoadResult
     /// <summary>How long load was offered (the phases, or less if a bound or cancellation stopped it).</summary>
     public required TimeSpan Duration { get; init; }
 
+    /// <summary>When the run started (wall clock, UTC): the load stopped at <see cref="LoadStoppedAt"/>, the run ended at <see cref="EndedAt"/>.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the run ended: after its load stopped and what was in flight was answered or abandoned (the end grace).</summary>
+    public DateTimeOffset EndedAt { get; init; }
+
+    /// <summary>When the load stopped: <see cref="StartedAt"/> + <see cref="Duration"/>.</summary>
+    public DateTimeOffset LoadStoppedAt => StartedAt + Duration;
+
     /// <summary>Why the run stopped: "time", "request count" or "cancelled".</summary>
     public required string StoppedBy { get; init; }
 

@@ -173,6 +173,11 @@ public class LoadRunnerTests
         Assert.InRange(result.OkAfterEnd, 1, 4);
         Assert.InRange(result.OkAfterEnd + result.Unfinished, 1, 4);
         Assert.Equal((result.Ok - result.OkAfterEnd) / 1.0, result.Throughput);
+
+        // The load stopped at its time bound; the run ended after the grace, which waited for those answers.
+        Assert.Equal(result.StartedAt + TimeSpan.FromSeconds(1), result.LoadStoppedAt);
+        Assert.InRange(result.EndedAt - result.LoadStoppedAt, TimeSpan.FromMilliseconds(1), LoadRun.EndGrace + TimeSpan.FromSeconds(1));
+        Assert.InRange(DateTimeOffset.UtcNow - result.EndedAt, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
