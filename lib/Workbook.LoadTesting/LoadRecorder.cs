@@ -21,12 +21,13 @@ internal sealed class LoadRecorder
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byAttribution = new();
     private readonly ConcurrentQueue<LoadMark> _marks = new();
     private long _requests, _ok, _okAfterEnd, _unfinished, _inFlight;
-    private volatile bool _ended;
+    private long _endsAt;
     private readonly DateTimeOffset _startedAt;
 
-    public LoadRecorder(long start, TimeSpan span)
+    public LoadRecorder(long start, TimeSpan span, TimeSpan offered)
     {
         _start = start;
+        _endsAt = start + (long)(offered.TotalSeconds * Stopwatch.Frequency);
         _startedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start);
         _slots = new Slot[(int)Math.Ceiling(span.TotalSeconds) + 1];
         for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
@@ -36,8 +37,16 @@ internal sealed class LoadRecorder
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_start);
 
-    /// <summary>The load stopped: answers from now on come in the end grace (in the totals, not in the throughput).</summary>
-    public void EndOffering() => _ended = true;
+    /// <summary>
+    /// The load stopped: answers completed from its time bound on (or from now, if something stopped it earlier) come in
+    /// the end grace — in the totals, not in the throughput. By completion time, as the timeline counts them (a timer can
+    /// fire a little early, so the time bound itself stays where it is).
+    /// </summary>
+    public void EndOffering(bool byTimeBound)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!byTimeBound && now < Interlocked.Read(ref _endsAt)) Interlocked.Exchange(ref _endsAt, now);
+    }
 
     public void Started()
     {
@@ -56,7 +65,7 @@ internal sealed class LoadRecorder
         {
             Interlocked.Increment(ref _ok);
             Interlocked.Increment(ref slot.Ok);
-            if (_ended) Interlocked.Increment(ref _okAfterEnd);
+            if (completedAt >= Interlocked.Read(ref _endsAt)) Interlocked.Increment(ref _okAfterEnd);
         }
         else
         {

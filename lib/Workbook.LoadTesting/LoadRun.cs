@@ -55,7 +55,7 @@ public sealed class LoadRun
         _attributeBy = Encoding.ASCII.GetBytes((test.AttributeBy ?? "").ToLowerInvariant());
         _timeoutTicks = (long)(test.Timeout.TotalSeconds * Stopwatch.Frequency);
         _start = Stopwatch.GetTimestamp();
-        _recorder = new LoadRecorder(_start, test.Duration + test.Timeout + EndGrace + TimeSpan.FromSeconds(1));
+        _recorder = new LoadRecorder(_start, test.Duration + test.Timeout + EndGrace + TimeSpan.FromSeconds(1), test.Duration);
         _stopped = _stopIssuing.Token.WhenCanceled();
         _external = cancellationToken.Register(() => Stop("cancelled", abandonNow: true));
         Completion = Task.Run(RunAsync);
@@ -90,7 +90,7 @@ public sealed class LoadRun
         var timeBound = Task.Delay(Test.Duration, _stopIssuing.Token);
         await Task.WhenAny(timeBound, _stopped).ConfigureAwait(false);
         Stop(_stoppedBy, abandonNow: false);
-        _recorder.EndOffering();
+        _recorder.EndOffering(byTimeBound: _stoppedBy == "time");
         var offeredFor = _stoppedBy == "time" ? Test.Duration : _recorder.Elapsed;
 
         // Let what is in flight finish: briefly after the time bound, up to the timeout after a count bound.

@@ -94,8 +94,9 @@ public sealed class ThreadTrace : IDisposable
     }
 
     /// <summary>
-    /// How long after <paramref name="from"/> the threads went on computing: the end of the last sampling interval in which
-    /// they ran for more than a tenth of it (zero if none did). Read it once the process is idle, so the trace holds the end.
+    /// How long after <paramref name="from"/> the threads went on working: the end of the last sampling interval in which
+    /// they ran, or were ready to run and waited for a core, for more than a tenth of it (zero if none did). Read it once
+    /// the process is idle, so that the trace holds the end.
     /// </summary>
     public TimeSpan BusyAfter(DateTimeOffset from)
     {
@@ -108,7 +109,7 @@ public sealed class ThreadTrace : IDisposable
                 var (a, b) = (_samples[i - 1], _samples[i]);
                 if (b.At <= from) continue;
                 var interval = (b.At - a.At).Ticks * 100;
-                if (b.RunningNs - a.RunningNs > interval / 10) busyUntil = b.At;
+                if (b.RunningNs - a.RunningNs + b.WaitingNs - a.WaitingNs > interval / 10) busyUntil = b.At;
             }
             return busyUntil - from;
         }

@@ -173,6 +173,8 @@ public class LoadRunnerTests
         Assert.InRange(result.OkAfterEnd, 1, 4);
         Assert.InRange(result.OkAfterEnd + result.Unfinished, 1, 4);
         Assert.Equal((result.Ok - result.OkAfterEnd) / 1.0, result.Throughput);
+        // "Within the run's time" is by completion time, as the timeline counts: exactly its first second here.
+        Assert.Equal(result.Ok - result.OkAfterEnd, result.Timeline[0].Ok);
 
         // The load stopped at its time bound; the run ended after the grace, which waited for those answers.
         Assert.Equal(result.StartedAt + TimeSpan.FromSeconds(1), result.LoadStoppedAt);
