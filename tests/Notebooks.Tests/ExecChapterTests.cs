@@ -27,6 +27,7 @@ public class ExecChapterTests(ExecutedNotebooks run)
         var viaFile = Output("string viaFileOutput");
         Assert.Contains("\nINJECTED: the shell ran a second command\n", viaShell);
         Assert.DoesNotContain("\nINJECTED", viaFile);
+        Assert.DoesNotMatch("^INJECTED", viaFile);
         Assert.Contains("No such file or directory", viaFile);
     }
 
@@ -40,6 +41,10 @@ public class ExecChapterTests(ExecutedNotebooks run)
         var env = Output("showVariables");
         Assert.Contains("empty environment:    HOME=[] ANSWER=[]", env);
         Assert.Contains("only ANSWER:          HOME=[] ANSWER=[42]", env);
+        // What the shell sets for itself, and nothing of ours.
+        var shellOnly = Regex.Match(env, "env, through the shell, in an empty environment: (.*)\n").Groups[1].Value;
+        Assert.Contains("PWD=", shellOnly);
+        Assert.All(shellOnly.Split(", "), v => Assert.Contains(v.Split('=')[0], new[] { "PWD", "OLDPWD", "SHLVL", "_" }));
     }
 
     [Fact]
@@ -55,7 +60,10 @@ public class ExecChapterTests(ExecutedNotebooks run)
         Assert.NotEqual(parent, info.Groups[1].Value);
 
         Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", run.CellOutput(Chapter, "1fbba20c"));
-        Assert.Contains($"timer {timer} ended: True", run.CellOutput(Chapter, "8e8a0d2c"));
+        // Ended by its pid; before that, the cell names the process that adopted it.
+        var ended = run.CellOutput(Chapter, "8e8a0d2c");
+        Assert.Contains($"timer {timer}: its parent now is process {info.Groups[1].Value} (", ended);
+        Assert.Contains($"timer {timer} ended: True", ended);
     }
 
     [Fact]
@@ -71,6 +79,7 @@ public class ExecChapterTests(ExecutedNotebooks run)
         var timer = said.Groups[1].Value;
         Assert.Contains("node's parent exited with code 0", node);
         Assert.Matches($@"node's timer: process {timer} \(node\), .*process group {timer}, session {timer} \(its own\)", node);
+        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", run.CellOutput(Chapter, "1fbba20c"));
         Assert.Contains($"timer {timer} ended: True", run.CellOutput(Chapter, "8e8a0d2c"));
     }
 
