@@ -3,17 +3,19 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Workbook.Processes;
 
 // The notes' /compute server. Usage:
-//   ComputeServer [--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N]
+//   ComputeServer [--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N] [--min-threads N]
 // --loop single runs every handler on one thread (Node's model); pool is Kestrel's default.
 // --compute fork moves the long computation into a forked ComputeChild, one per request, as the notes do;
 // --compute pool hands it to one of N ComputeChild processes forked once at start (--pool N, default: one per core);
 // --compute thread runs it on a thread-pool thread (Task.Run), .NET's counterpart of a Node worker thread.
-const string Usage = "[--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N]";
+// --min-threads N raises the thread pool's minimum (ThreadPool.SetMinThreads): N threads come at once, on demand.
+const string Usage = "[--port N] [--loop single|pool] [--compute inline|fork|pool|thread] [--pool N] [--iterations N] [--min-threads N]";
 var port = 3000;
 var loop = "single";
 var compute = "inline";
 var poolSize = Environment.ProcessorCount;
 var iterations = LongComputation.DefaultIterations;
+int? minThreads = null;
 for (int i = 0; i < args.Length; i += 2)
 {
     var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -24,10 +26,17 @@ for (int i = 0; i < args.Length; i += 2)
         case "--compute" when value is "inline" or "fork" or "pool" or "thread": compute = value; break;
         case "--pool" when int.TryParse(value, out var size) && size is >= 1 and <= 64: poolSize = size; break;
         case "--iterations" when long.TryParse(value, out var n) && n > 0: iterations = n; break;
+        case "--min-threads" when int.TryParse(value, out var min) && min is >= 1 and <= 1000: minThreads = min; break;
         default:
             Console.Error.WriteLine($"ComputeServer: bad argument '{args[i]} {value}'. Usage: {Usage}");
             return 2;
     }
+}
+
+if (minThreads is int minimum)
+{
+    ThreadPool.GetMinThreads(out _, out var io);
+    ThreadPool.SetMinThreads(minimum, io);
 }
 
 var builder = WebApplication.CreateSlimBuilder();
@@ -83,8 +92,9 @@ catch (IOException e)
 }
 
 var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-var children = pool is null ? "" : $"; pool of {poolSize} children: {string.Join(", ", pool.Pids)}";
-Console.WriteLine($"Listening on {url} (pid {Environment.ProcessId}; loop: {loop}; compute: {compute}{children})");
+var details = (minThreads is null ? "" : $"; thread pool minimum: {minThreads}") +
+              (pool is null ? "" : $"; pool of {poolSize} children: {string.Join(", ", pool.Pids)}");
+Console.WriteLine($"Listening on {url} (pid {Environment.ProcessId}; loop: {loop}; compute: {compute}{details})");
 if (ParentProcess.IsConnected) ParentProcess.Send(new { url, pid = Environment.ProcessId, loop, compute, children = pool?.Pids ?? [] });
 await app.WaitForShutdownAsync();
 if (pool is not null) await pool.DisposeAsync();
