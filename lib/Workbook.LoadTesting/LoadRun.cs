@@ -87,7 +87,8 @@ public sealed class LoadRun
         var work = _phases[0] is ClosedPhase ? RunClosedAsync() : RunOpenAsync();
 
         // The time bound: stop issuing at the end of the phases.
-        var timeBound = Task.Delay(Test.Duration, _stopIssuing.Token);
+        var left = Test.Duration - _recorder.Elapsed; // counted from the run's start, as the timeline is
+        var timeBound = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _stopIssuing.Token);
         await Task.WhenAny(timeBound, _stopped).ConfigureAwait(false);
         Stop(_stoppedBy, abandonNow: false);
         _recorder.EndOffering(byTimeBound: _stoppedBy == "time");
@@ -151,7 +152,8 @@ public sealed class LoadRun
         HttpConnection? connection = null;
         try
         {
-            while (index < _desiredClients && TryIssue())
+            // The time bound, to the tick (its timer may fire late): a closed client sends nothing after it.
+            while (index < _desiredClients && _recorder.Elapsed < Test.Duration && TryIssue())
             {
                 var scheduled = Stopwatch.GetTimestamp();
                 connection = await ExchangeAsync(connection, scheduled).ConfigureAwait(false);
