@@ -62,11 +62,11 @@ public class MeasuringChapterTests(ExecutedNotebooks run)
         Assert.True(Number(backlog, @"1\.5 × the ceiling: .* = ([\d.]+) s of work") > 0.5, backlog);
         // What waited when the load stopped = answered in the end grace + unfinished (the word's definition).
         var waiting = Number(backlog, @"of the ([\d,]+) waiting when the load stopped");
-        var inGrace = Number(backlog, @"([\d,]+) were answered in the end grace");
-        var unfinished = Number(backlog, @"([\d,]+) were still in flight when the run ended: unfinished");
+        var inGrace = Number(backlog, @"([\d,]+) were answered before the run ended");
+        var unfinished = Number(backlog, @"([\d,]+) were still in flight then: unfinished");
         Assert.Equal(waiting, inGrace + unfinished);
         Assert.Equal(unfinished, Number(Cell("0b7e4c93"), @"unfinished:\s+([\d,]+) requests of the run above capacity, still in flight when the run ended"));
-        Assert.Matches(@"after the load stopped, the loop had work for [\d.]+ s more .*: [\d.]+ s of CPU in the end grace, then [\d.]+ s after the run ended — the price of at most [\d,]+ of the [\d,]+ unfinished requests", backlog);
+        Assert.Matches(@"after the load stopped, the loop had work for [\d.]+ s more .*: [\d.]+ s of CPU until the run ended, then [\d.]+ s — enough for at most [\d,]+ of the [\d,]+ unfinished requests", backlog);
         Assert.Contains("data:image/png;base64,", Cell("d1667468"));
     }
 
