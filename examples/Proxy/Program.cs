@@ -239,6 +239,8 @@ sealed class Backends(ProxyOptions options)
     {
         DestinationState? leaving = null;
         if (_state!.TryGetCluster(ClusterId, out var cluster)) cluster.Destinations.TryGetValue(name, out leaving);
+        // Counted as the removal is asked for: a request may finish before the new configuration is applied.
+        var atRemoval = leaving?.ConcurrentRequestCount ?? 0;
         lock (_gate)
         {
             if (!_current.Remove(name)) throw new ArgumentException($"no backend named '{name}'");
@@ -249,10 +251,10 @@ sealed class Backends(ProxyOptions options)
         // YARP applies a new configuration a moment later: until then new requests may still be sent there.
         while (_state.TryGetCluster(ClusterId, out cluster) && cluster.Destinations.ContainsKey(name) && clock.Elapsed < limit)
             await Task.Delay(5);
+        clock.Restart();
         // A request that chose the backend just before may not be counted in flight yet.
         await Task.Delay(50);
-        clock.Restart();
-        var inFlight = leaving?.ConcurrentRequestCount ?? 0;
+        var inFlight = Math.Max(atRemoval, leaving?.ConcurrentRequestCount ?? 0);
         while (leaving is not null && leaving.ConcurrentRequestCount > 0 && clock.Elapsed < limit)
             await Task.Delay(5);
         var timedOut = leaving is not null && leaving.ConcurrentRequestCount > 0;
