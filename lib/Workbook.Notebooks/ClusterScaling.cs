@@ -57,13 +57,14 @@ public static class ClusterScaling
                $"the cluster {cluster.Cpu.Cores:0.00}{costs} — the gap is in what each got, not in the cores each could use.";
     }
 
-    /// <summary>One row per run: req/s, CPU per request, cores' worth, and the busiest thread's share for a single process.</summary>
+    /// <summary>One row per run: req/s, failed and unfinished requests, CPU per request, cores' worth, and the busiest thread's share for a single process.</summary>
     public static string Table(params ServerRun[] runs)
     {
         var width = Math.Max(12, runs.Max(r => r.Label.Length));
-        var lines = new List<string> { $"{"".PadRight(width)}  {"req/s",6}  {"CPU/request",11}  {"cores' worth",12}  busiest thread" };
+        var lines = new List<string> { $"{"".PadRight(width)}  {"req/s",6}  {"failed",6}  {"unfinished",10}  {"CPU/request",11}  {"cores' worth",12}  busiest thread" };
         foreach (var r in runs)
-            lines.Add($"{r.Label.PadRight(width)}  {r.Throughput,6:N0}  {r.CpuPerRequest.TotalMilliseconds,8:0.0} ms  {r.Cpu.Cores,12:0.00}  " +
+            lines.Add($"{r.Label.PadRight(width)}  {r.Throughput,6:N0}  {r.Result.Failed,6:N0}  {r.Result.Unfinished,10:N0}  " +
+                      $"{r.CpuPerRequest.TotalMilliseconds,8:0.0} ms  {r.Cpu.Cores,12:0.00}  " +
                       (r.Processes == 1 ? $"{$"{r.Cpu.BusiestThreadShare * 100:0}%",14}" : $"{"(" + r.Processes + " processes)",14}"));
         return string.Join("\n", lines);
     }

@@ -11,7 +11,8 @@ public static class LatencyCharts
 {
     /// <summary>
     /// The p99 latency of each second of each run (by when the answers came), one staircase line per run, from zero,
-    /// in milliseconds, every step labelled with its value, so a run far below another stays readable. Only the seconds
+    /// in milliseconds, every step labelled with its value; a run whose slowest second is under a tenth of the slowest
+    /// run's is drawn against the right axis (also from zero), so its line does not lie flat on the bottom. Only the seconds
     /// in which load was offered are drawn; answers that came in after the load stopped are in the totals, not here.
     /// </summary>
     /// <exception cref="ArgumentException">No runs, or a run without a second in which requests were answered.</exception>
@@ -20,19 +21,28 @@ public static class LatencyCharts
         if (results.Length == 0) throw new ArgumentException("Nothing to draw: pass at least one run.", nameof(results));
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        double top = 0, leftOut = 0;
-        int seconds = 0;
-        for (int i = 0; i < results.Length; i++)
+        var drawn = results.Select(run =>
         {
-            var run = results[i];
-            leftOut = Math.Max(leftOut, ChartRules.CompleteSeconds(run.Timeline, s => s.Second, run.Duration).LeftOut);
             var answered = Offered(run).Where(s => s.Ok + s.Failed > 0).ToList();
             if (answered.Count == 0) throw new ArgumentException($"'{run.Label}' has no second with answers to draw.", nameof(results));
+            return (Run: run, Answered: answered, Peak: answered.Max(s => Ms(s.P99)));
+        }).ToList();
+        // A run far below the slowest one (by ChartRules.OwnAxisRatio) gets the right axis, from zero, so its line is not flat on the bottom.
+        var peak = drawn.Max(d => d.Peak);
+        bool OnRight(double runPeak) => ChartRules.NeedsOwnAxis(runPeak, peak) && runPeak < peak;
+        double leftTop = 0, rightTop = 0, leftOut = 0;
+        int seconds = 0;
+        for (int i = 0; i < drawn.Count; i++)
+        {
+            var (run, answered, runPeak) = drawn[i];
+            var right = OnRight(runPeak);
+            leftOut = Math.Max(leftOut, ChartRules.CompleteSeconds(run.Timeline, s => s.Second, run.Duration).LeftOut);
             var color = palette.GetColor(i);
             var points = answered.SelectMany(s => new[] { new Coordinates(s.Second, Ms(s.P99)), new Coordinates(s.Second + 1, Ms(s.P99)) }).ToArray();
             var line = plot.Add.ScatterLine(points, color);
             line.LineWidth = 3;
-            line.LegendText = $"{run.Label}: p99 {LoadResult.FormatLatency(run.Latency.P99)} over the run";
+            line.LegendText = $"{run.Label}: p99 {LoadResult.FormatLatency(run.Latency.P99)} over the run{(right ? " (right axis)" : "")}";
+            if (right) line.Axes.YAxis = plot.Axes.Right;
             // Labels staggered across the step by run, so two runs with close values do not print over each other.
             foreach (var second in answered)
             {
@@ -41,15 +51,29 @@ public static class LatencyCharts
                 label.LabelFontSize = 12;
                 label.LabelBold = true;
                 label.LabelAlignment = Alignment.LowerCenter;
+                if (right) label.Axes.YAxis = plot.Axes.Right;
             }
-            top = Math.Max(top, answered.Max(s => Ms(s.P99)));
+            if (right) rightTop = Math.Max(rightTop, runPeak);
+            else leftTop = Math.Max(leftTop, runPeak);
             seconds = Math.Max(seconds, answered.Max(s => s.Second) + 1);
         }
         ChartRules.Title(plot, title);
         plot.XLabel($"{ChartRules.SecondsLabel(leftOut)}, by when the answer came");
         plot.YLabel("p99 latency (ms)");
         plot.Axes.SetLimitsX(0, seconds);
-        plot.Axes.SetLimitsY(0, ChartRules.Top(top, 0.2)); // room above the highest step for its label
+        plot.Axes.SetLimitsY(0, ChartRules.Top(leftTop, 0.2)); // room above the highest step for its label
+        if (rightTop > 0)
+        {
+            var rightRuns = drawn.Select((d, i) => (d, i)).Where(x => OnRight(x.d.Peak)).ToList();
+            plot.Axes.Right.Label.Text = rightRuns.Count == 1 ? $"p99 (ms), {rightRuns[0].d.Run.Label}" : "p99 (ms), right-axis runs";
+            plot.Axes.Right.Label.FontSize = 14;
+            if (rightRuns.Count == 1)
+            {
+                plot.Axes.Right.Label.ForeColor = palette.GetColor(rightRuns[0].i);
+                plot.Axes.Right.TickLabelStyle.ForeColor = palette.GetColor(rightRuns[0].i);
+            }
+            plot.Axes.SetLimitsY(0, ChartRules.Top(rightTop, 0.2), plot.Axes.Right);
+        }
         plot.ShowLegend(Edge.Bottom); // outside the data: it never hides a step or a label
         return plot;
     }

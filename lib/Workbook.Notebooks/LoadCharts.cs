@@ -32,15 +32,18 @@ public static class LoadCharts
 
     /// <summary>
     /// Responses per value of the attribution header, e.g. per worker pid. Values in <paramref name="expected"/> that
-    /// answered nothing get a bar of zero (an idle worker is a finding, not a gap).
+    /// answered nothing get a bar of zero (an idle worker is a finding, not a gap). The bars are in ordinal order of
+    /// their values; <paramref name="axis"/> names what the values are (e.g. "worker (pid)").
     /// </summary>
-    public static Plot ByAttribution(LoadResult result, string? title = null, IEnumerable<string>? expected = null)
+    public static Plot ByAttribution(LoadResult result, string? title = null, IEnumerable<string>? expected = null, string? axis = null)
     {
         if (result.ByAttribution.Count == 0 && expected is null)
             throw new InvalidOperationException("The run recorded no attribution: set LoadTest.AttributeBy to a response header, e.g. \"X-Worker-Pid\".");
         var keys = result.ByAttribution.Keys.Union(expected ?? []).Order(StringComparer.Ordinal);
-        return Charts.Bars(title ?? $"{result.Label}: responses per value", "responses",
+        var plot = Charts.Bars(title ?? $"{result.Label}: responses per value", "responses",
             keys.Select(k => (k, (double)result.ByAttribution.GetValueOrDefault(k))));
+        plot.XLabel(axis ?? "answered by (the value of the run's AttributeBy header)");
+        return plot;
     }
 
     /// <summary>

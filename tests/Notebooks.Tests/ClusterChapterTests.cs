@@ -66,7 +66,7 @@ public class ClusterChapterTests(ExecutedNotebooks run)
         Assert.Equal(Math.Round(rr / reusePort, 2), double.Parse(said.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 2);
         Assert.Equal(Math.Round(rr / shared, 2), double.Parse(said.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 2);
         Assert.Equal(rr < 0.95 * Math.Min(reusePort, shared), said.Groups[3].Value.StartsWith("fewer than both"));
-        var keepAlive = Regex.Match(Cell("48977f75"), @"shares ([\d.]+)% / ([\d.]+)%");
+        var keepAlive = Regex.Match(Cell("48977f75"), @"worker \d+ ([\d.]+)%, worker \d+ ([\d.]+)%");
         var (a, b) = (double.Parse(keepAlive.Groups[1].Value), double.Parse(keepAlive.Groups[2].Value));
         Assert.InRange(Math.Max(a, b), 55, 80); // two connections' worth against one
     }
