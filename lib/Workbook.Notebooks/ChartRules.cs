@@ -79,9 +79,12 @@ internal static class ChartRules
         foreach (var (label, _) in labels) label.Location = new Coordinates(label.Location.X, top);
         if (ownAxis)
         {
+            // The axis in the colour of its lines when they share one (e.g. "not logged in" in purple), else the problem red.
+            var colors = lines.Where(l => l.Problem).Select(l => l.Color).Distinct().ToList();
+            var axisColor = colors.Count == 1 ? colors[0] : ProblemColor;
             plot.Axes.Right.Label.Text = problemUnit;
-            plot.Axes.Right.Label.ForeColor = ProblemColor;
-            plot.Axes.Right.TickLabelStyle.ForeColor = ProblemColor;
+            plot.Axes.Right.Label.ForeColor = axisColor;
+            plot.Axes.Right.TickLabelStyle.ForeColor = axisColor;
             plot.Axes.SetLimitsY(0, Top(problemPeak, headroom), plot.Axes.Right);
         }
         plot.ShowLegend(Edge.Bottom);

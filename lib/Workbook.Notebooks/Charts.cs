@@ -87,7 +87,7 @@ public static class Charts
 
     /// <summary>
     /// The value axis: linear from zero, or log10 from the power of ten at or below the smallest value above zero
-    /// (a zero sits on that base: a bar of no height, still labelled).
+    /// (a zero sits on that base, 1 or below: a bar of no height, still labelled).
     /// </summary>
     private sealed record Scale(bool Log, double Base, double Top)
     {
@@ -99,7 +99,9 @@ public static class Charts
             var max = all.DefaultIfEmpty(0).Max();
             if (!log) return new Scale(false, 0, ChartRules.Top(max, 0.13));
             var positive = all.Where(v => v > 0).DefaultIfEmpty(1).ToList();
+            // A zero among the values puts the base at 1, so its empty bar does not read as the smallest power of ten shown.
             var bottom = Math.Floor(Math.Log10(positive.Min()));
+            if (all.Any(v => v <= 0)) bottom = Math.Min(bottom, 0);
             var top = Math.Log10(Math.Max(positive.Max(), Math.Pow(10, bottom + 1)));
             return new Scale(true, bottom, top + (top - bottom) * 0.15);
         }

@@ -126,7 +126,10 @@ public class ChartRulesTests
         var plot = Charts.Bars("failed", "requests", [("ours", 0), ("pm2", 37), ("node", 509_762)], logScale: true);
         var bars = plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().Single().Bars;
         Assert.Equal(["0 requests", "37 requests", "509,762 requests"], bars.Select(b => b.Label));
-        Assert.All(bars, b => Assert.Equal(1, b.ValueBase)); // the power of ten at or below the smallest value above zero
+        Assert.All(bars, b => Assert.Equal(0, b.ValueBase)); // a zero among them: the axis starts at 10^0 = 1, not at 10
+        var noZero = Charts.Bars("failed", "requests", [("pm2", 37), ("node", 509_762)], logScale: true)
+            .GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().Single().Bars;
+        Assert.All(noZero, b => Assert.Equal(1, b.ValueBase)); // the power of ten at or below the smallest value
         Assert.Equal(Math.Log10(37), bars[1].Value, 6);
         Assert.Equal(bars[0].ValueBase, bars[0].Value); // a zero: no height, still labelled
         Assert.Equal("requests (log scale)", plot.Axes.Left.Label.Text);
