@@ -45,9 +45,9 @@ public static class SessionView
     }
 
     /// <summary>
-    /// Pages per second over the run: served, answered "not logged in", and failed, with the marks as vertical lines
+    /// Pages per second over the run: answered ok (2xx), answered "not logged in", and failed, with the marks as vertical lines
     /// (the rules of docs/charts.md: the problem lines get their own axis when ten times smaller or larger than the
-    /// pages served; a partial last second, e.g. of a run ended early, is left out).
+    /// pages answered ok (2xx); a partial last second, e.g. of a run ended early, is left out).
     /// </summary>
     public static Plot Timeline(SessionLoadResult r)
     {
@@ -55,7 +55,7 @@ public static class SessionView
         Coordinates[] Steps(Func<SessionSecond, long> value) => LoadCharts.Steps(seconds, s => s.Second, value);
         List<ChartRules.Line> lines =
         [
-            new("pages served / s", ChartRules.OkColor, Steps(s => s.PagesOk)),
+            new("pages ok / s", ChartRules.OkColor, Steps(s => s.PagesOk)),
             new("not logged in / s", Colors.MediumPurple, Steps(s => s.PagesLost), Problem: true),
         ];
         if (r.Failed > 0) lines.Add(new("failed / s", ChartRules.ProblemColor, Steps(s => s.Failed), Problem: true));
