@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Workbook.Testing;
 
 namespace Workbook.LoadTesting.Tests;
 

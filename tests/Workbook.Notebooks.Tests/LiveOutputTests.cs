@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Events;
+using Workbook.Testing;
 
 namespace Workbook.Notebooks.Tests;
 
@@ -73,13 +72,8 @@ public class LiveOutputTests
     [Fact]
     public async Task A_load_run_shows_progress_that_updates_until_it_finishes()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var app = builder.Build();
-        app.MapGet("/", () => "Ok");
-        await app.StartAsync();
-        var url = app.Urls.First();
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
+        var url = server.Url;
 
         var events = await RunInKernel($$"""
             var result = await Workbook.Notebooks.LoadView.RunAsync(new Workbook.LoadTesting.LoadTest

@@ -1,41 +1,31 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ScottPlot;
 using Workbook.LoadTesting;
+using Workbook.Testing;
 
 namespace Workbook.Notebooks.Tests;
 
 /// <summary>Charts and views of a real load run against a real (in-process) Kestrel server.</summary>
 public class LoadViewTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
+    private TestServer _server = null!;
     private LoadResult _result = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
         long n = 0;
-        _app.MapGet("/", (Microsoft.AspNetCore.Http.HttpContext c) =>
+        _server = await TestServer.StartAsync(app => app.MapGet("/", (Microsoft.AspNetCore.Http.HttpContext c) =>
         {
             c.Response.Headers["X-Worker-Pid"] = (Interlocked.Increment(ref n) % 2 == 0 ? "101" : "202");
             return "Ok";
-        });
-        await _app.StartAsync();
-        var url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var run = LoadRunner.Start(new LoadTest { Label = "test run", Url = url, Load = [Load.KeepConstant(4, TimeSpan.FromSeconds(2))], AttributeBy = "X-Worker-Pid" });
+        }));
+        var run = LoadRunner.Start(new LoadTest { Label = "test run", Url = _server.Url, Load = [Load.KeepConstant(4, TimeSpan.FromSeconds(2))], AttributeBy = "X-Worker-Pid" });
         await Task.Delay(700);
         run.Mark("halfway");
         _result = await run.Completion;
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public void The_timeline_is_one_step_per_second_with_the_marks_as_lines()

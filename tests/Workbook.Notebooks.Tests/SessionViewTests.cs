@@ -1,43 +1,36 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Workbook.LoadTesting;
+using Workbook.Testing;
 
 namespace Workbook.Notebooks.Tests;
 
 /// <summary>The view of a real session run against an in-process server that forgets every other login of each user.</summary>
 public class SessionViewTests : IAsyncLifetime
 {
-    private WebApplication _app = null!;
+    private TestServer _server = null!;
     private SessionLoadResult _result = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
         // Users are named u<client>-<n>: every client's odd-numbered logins are forgotten.
-        _app.MapPost("/login", (HttpContext c, string user) =>
+        _server = await TestServer.StartAsync(app =>
         {
-            c.Response.Cookies.Append("sid", user + (int.Parse(user[(user.IndexOf('-') + 1)..]) % 2 == 1 ? ":forgotten" : ""));
-            return "ok";
+            app.MapPost("/login", (HttpContext c, string user) =>
+            {
+                c.Response.Cookies.Append("sid", user + (int.Parse(user[(user.IndexOf('-') + 1)..]) % 2 == 1 ? ":forgotten" : ""));
+                return "ok";
+            });
+            app.MapGet("/profile", (HttpContext c) => c.Request.Cookies["sid"] is { } sid && !sid.EndsWith(":forgotten")
+                ? Results.Text($"Profile of {sid}") : Results.StatusCode(401));
         });
-        _app.MapGet("/profile", (HttpContext c) => c.Request.Cookies["sid"] is { } sid && !sid.EndsWith(":forgotten")
-            ? Results.Text($"Profile of {sid}") : Results.StatusCode(401));
-        await _app.StartAsync();
-        var url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var run = SessionLoadRunner.Start(new SessionLoadTest { Label = "forgetful", Url = url, Clients = 2, Duration = TimeSpan.FromSeconds(2), RequestsPerLogin = 4 });
+        var run = SessionLoadRunner.Start(new SessionLoadTest { Label = "forgetful", Url = _server.Url, Clients = 2, Duration = TimeSpan.FromSeconds(2), RequestsPerLogin = 4 });
         await Task.Delay(500);
         run.Mark("halfway");
         _result = await run.Completion;
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public void The_summary_names_the_losses_and_carries_the_timeline()

@@ -1,9 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Workbook.Testing;
 
 namespace Workbook.Notebooks.Tests;
 
@@ -18,15 +14,9 @@ public class WrkTests
             Assert.Contains("wrk is not on PATH", e.Message);
             return;
         }
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var app = builder.Build();
-        app.MapGet("/", () => "Ok");
-        await app.StartAsync();
-        var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
 
-        var result = await Wrk.RunAsync(url, connections: 2, TimeSpan.FromSeconds(1));
+        var result = await Wrk.RunAsync(server.Url, connections: 2, TimeSpan.FromSeconds(1));
 
         Assert.True(result.Responses > 0, result.Output);
         Assert.Equal(0, result.SocketErrors);

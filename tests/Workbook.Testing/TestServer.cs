@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Workbook.LoadTesting.Tests;
+namespace Workbook.Testing;
 
 /// <summary>A real Kestrel server on a free loopback port, for one test.</summary>
-internal sealed record TestServer(WebApplication App, Uri Url) : IAsyncDisposable
+public sealed record TestServer(WebApplication App, Uri Url) : IAsyncDisposable
 {
     public static async Task<TestServer> StartAsync(Action<WebApplication> map)
     {
@@ -27,5 +27,5 @@ internal sealed record TestServer(WebApplication App, Uri Url) : IAsyncDisposabl
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 
     /// <summary>A port nothing listens on.</summary>
-    public static int FreePort() => Workbook.Testing.TestEnvironment.FreePort();
+    public static int FreePort() => TestEnvironment.FreePort();
 }
