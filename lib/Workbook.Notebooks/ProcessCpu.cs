@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Workbook.Notebooks;
 
 /// <summary>
@@ -8,8 +6,6 @@ namespace Workbook.Notebooks;
 /// </summary>
 public static class ProcessCpu
 {
-    internal static readonly double TicksPerSecond = ClockTicks();
-
     /// <summary>CPU time used by process <paramref name="pid"/> since it started (10 ms resolution on most systems).</summary>
     /// <exception cref="InvalidOperationException">There is no such process (or no /proc: Linux only).</exception>
     public static TimeSpan Of(int pid) =>
@@ -22,19 +18,16 @@ public static class ProcessCpu
     /// <exception cref="InvalidOperationException">No such process, or no thread of that name in it.</exception>
     public static TimeSpan OfThread(int pid, string threadName)
     {
-        var name = threadName.Length > 15 ? threadName[..15] : threadName;
+        var name = ProcFs.ThreadName(threadName);
         long ticks = 0;
         var found = false;
-        foreach (var stat in ThreadStats(pid))
+        foreach (var (command, fields) in ThreadStats(pid).Select(ProcFs.ParseStat))
         {
-            var open = stat.IndexOf('(');
-            var close = stat.LastIndexOf(')');
-            if (stat[(open + 1)..close] != name) continue;
-            var f = stat[(close + 2)..].Split(' ');
-            ticks += long.Parse(f[11]) + long.Parse(f[12]);
+            if (command != name) continue;
+            ticks += ProcFs.Ticks(fields);
             found = true;
         }
-        return found ? TimeSpan.FromSeconds(ticks / TicksPerSecond)
+        return found ? TimeSpan.FromSeconds(ticks / ProcFs.TicksPerSecond)
             : throw new InvalidOperationException($"Process {pid} has no thread named '{name}'.");
     }
 
@@ -75,10 +68,7 @@ public static class ProcessCpu
         {
             if (Ticks($"/proc/{pid}/stat") is not long total) continue;
             processes[pid] = total;
-            string[] tasks;
-            try { tasks = Directory.GetDirectories($"/proc/{pid}/task"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            foreach (var task in tasks)
+            foreach (var task in ProcFs.Threads(pid) ?? [])
                 if (int.TryParse(Path.GetFileName(task), out var tid) && Ticks(Path.Combine(task, "stat")) is long ticks) threads[(pid, tid)] = ticks;
         }
         return new CpuSample(processes, threads, System.Diagnostics.Stopwatch.GetTimestamp());
@@ -94,69 +84,30 @@ public static class ProcessCpu
         var now = Sample(before.Processes.Keys);
         long total = now.Processes.Sum(p => Math.Max(0, p.Value - before.Processes.GetValueOrDefault(p.Key)));
         var perThread = now.Threads.Select(t => Math.Max(0, t.Value - before.Threads.GetValueOrDefault(t.Key))).Where(d => d > 0).ToList();
-        return new CpuUse(TimeSpan.FromSeconds(total / TicksPerSecond), System.Diagnostics.Stopwatch.GetElapsedTime(before.At, now.At),
+        return new CpuUse(TimeSpan.FromSeconds(total / ProcFs.TicksPerSecond), System.Diagnostics.Stopwatch.GetElapsedTime(before.At, now.At),
             perThread.Count, total > 0 && perThread.Count > 0 ? Math.Min(1, perThread.Max() / (double)total) : 0);
     }
 
     /// <summary>utime + stime of a /proc stat file, in ticks; null when the process or thread is gone.</summary>
     private static long? Ticks(string statFile)
     {
+        if (ProcFs.ReadStat(statFile) is not { } stat) return null;
         try
         {
-            var stat = File.ReadAllText(statFile);
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // the name in parentheses may hold spaces
-            return long.Parse(fields[11]) + long.Parse(fields[12]);
+            return ProcFs.Ticks(ProcFs.ParseStat(stat).Fields);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
-            return null;
+            return null; // read while the thread was ending
         }
     }
 
     /// <summary>Whether any thread of the process is running or ready to run (state R in /proc/PID/task/TID/stat).</summary>
-    private static bool AnyThreadRunnable(int pid) => ThreadStats(pid).Any(stat => stat[stat.LastIndexOf(')') + 2] == 'R');
+    private static bool AnyThreadRunnable(int pid) => ThreadStats(pid).Any(stat => ProcFs.ParseStat(stat).Fields[0] == "R");
 
     /// <summary>The /proc/PID/task/TID/stat line of every thread of the process.</summary>
-    private static List<string> ThreadStats(int pid)
-    {
-        string[] threads;
-        try
-        {
-            threads = Directory.GetDirectories($"/proc/{pid}/task");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only).", e);
-        }
-        var stats = new List<string>();
-        foreach (var thread in threads)
-        {
-            try
-            {
-                stats.Add(File.ReadAllText(Path.Combine(thread, "stat")));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // the thread ended between the listing and the read
-            }
-        }
-        return stats;
-    }
-
-    private static double ClockTicks()
-    {
-        const int ScClkTck = 2; // _SC_CLK_TCK on Linux
-        try
-        {
-            var ticks = sysconf(ScClkTck);
-            return ticks > 0 ? ticks : 100;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return 100;
-        }
-    }
-
-    [DllImport("libc")]
-    private static extern long sysconf(int name);
+    private static List<string> ThreadStats(int pid) =>
+        (ProcFs.Threads(pid) ?? throw new InvalidOperationException($"There is no process {pid} (or no /proc to read: Linux only)."))
+        .Select(thread => ProcFs.ReadStat(Path.Combine(thread, "stat"))) // null: the thread ended between the listing and the read
+        .OfType<string>().ToList();
 }

@@ -10,23 +10,11 @@ public sealed record ProcessInfo(int Pid, string Command, char State, int Parent
     /// <summary>The process, or null when there is none with that id (it exited and was reaped).</summary>
     public static ProcessInfo? Of(int pid)
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        if (ProcFs.ReadStat($"/proc/{pid}/stat") is not { } stat) return null;
         // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
-        // The command may contain spaces and parentheses: it ends at the last ')'.
-        var open = stat.IndexOf('(');
-        var close = stat.LastIndexOf(')');
-        var f = stat[(close + 2)..].Split(' ');
-        var ticks = long.Parse(f[11]) + long.Parse(f[12]);
-        return new ProcessInfo(pid, stat[(open + 1)..close], f[0][0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]),
-            TimeSpan.FromSeconds(ticks / ProcessCpu.TicksPerSecond));
+        var (command, f) = ProcFs.ParseStat(stat);
+        return new ProcessInfo(pid, command, f[0][0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]),
+            TimeSpan.FromSeconds(ProcFs.Ticks(f) / ProcFs.TicksPerSecond));
     }
 
     /// <summary>

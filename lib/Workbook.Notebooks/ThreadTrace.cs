@@ -58,7 +58,7 @@ public sealed class ThreadTrace : IDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">No such process, or no thread of that name in it.</exception>
     public static ThreadTrace Start(int pid, string threadName, TimeSpan? every = null) =>
-        new(pid, threadName.Length > 15 ? threadName[..15] : threadName, every ?? TimeSpan.FromMilliseconds(50));
+        new(pid, ProcFs.ThreadName(threadName), every ?? TimeSpan.FromMilliseconds(50));
 
     /// <summary>How the threads spent the time from <paramref name="from"/> to <paramref name="to"/> (at most now), between samples interpolated.</summary>
     /// <exception cref="ArgumentException">The stretch starts before the trace did, or ends before it starts.</exception>
@@ -137,9 +137,7 @@ public sealed class ThreadTrace : IDisposable
     {
         long running = 0, waiting = 0;
         var found = false;
-        string[] tasks;
-        try { tasks = Directory.GetDirectories($"/proc/{_pid}/task"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; } // the process is gone
+        if (ProcFs.Threads(_pid) is not { } tasks) return; // the process is gone
         foreach (var task in tasks)
         {
             try
