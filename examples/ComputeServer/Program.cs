@@ -110,8 +110,8 @@ static async Task<(string, int, string)> ComputeInChildAsync(long iterations)
     try
     {
         child.Send(new { iterations });
-        await foreach (var reply in child.Messages()) return (reply.GetProperty("sum").GetString()!, child.Pid ?? 0, " (forked for this request)");
-        throw new InvalidOperationException($"ComputeChild {child.Pid} exited without an answer.");
+        var reply = await child.NextMessageAsync(); // throws if the child exits without an answer
+        return (reply.GetProperty("sum").GetString()!, child.Pid ?? 0, " (forked for this request)");
     }
     finally
     {

@@ -12,7 +12,7 @@ public sealed record Backlog(string Label, long Sent, long AnsweredInTime, TimeS
     /// <summary>The backlog of <paramref name="run"/>: its requests, less those answered within the seconds load was offered.</summary>
     public static Backlog Of(LoadResult run)
     {
-        var seconds = LatencyCharts.Offered(run);
+        var seconds = ChartRules.Offered(run).Seconds;
         return new Backlog(run.Label, run.Requests, seconds.Sum(s => s.Ok + s.Failed), TimeSpan.FromSeconds(seconds.Count));
     }
 

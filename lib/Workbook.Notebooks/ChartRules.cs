@@ -43,6 +43,23 @@ internal static class ChartRules
         return (complete, leftOut > 0.05 ? leftOut : 0);
     }
 
+    /// <summary>The complete seconds of a load run's timeline (see <see cref="CompleteSeconds"/>), and how much is left out.</summary>
+    public static (List<TimelineSecond> Seconds, double LeftOut) Offered(LoadResult result) =>
+        CompleteSeconds(result.Timeline, s => s.Second, result.Duration);
+
+    /// <summary>A staircase: each second's value held from its start to its end.</summary>
+    public static Coordinates[] Steps<T>(IReadOnlyList<T> seconds, Func<T, int> second, Func<T, double> value) =>
+        seconds.SelectMany(s => new[] { new Coordinates(second(s), value(s)), new Coordinates(second(s) + 1, value(s)) }).ToArray();
+
+    /// <summary>The right axis, from zero to <paramref name="top"/>, its title and ticks in the colour of what it carries.</summary>
+    public static void RightAxis(Plot plot, string title, Color color, double top)
+    {
+        plot.Axes.Right.Label.Text = title;
+        plot.Axes.Right.Label.ForeColor = color;
+        plot.Axes.Right.TickLabelStyle.ForeColor = color;
+        plot.Axes.SetLimitsY(0, top, plot.Axes.Right);
+    }
+
     /// <summary>The x-axis title: seconds, and the partial last second that is not drawn, if any.</summary>
     public static string SecondsLabel(double leftOut) =>
         leftOut > 0 ? $"seconds (the last {leftOut:0.0} s, a partial second, not drawn)" : "seconds";
@@ -81,11 +98,7 @@ internal static class ChartRules
         {
             // The axis in the colour of its lines when they share one (e.g. "not logged in" in purple), else the problem red.
             var colors = lines.Where(l => l.Problem).Select(l => l.Color).Distinct().ToList();
-            var axisColor = colors.Count == 1 ? colors[0] : ProblemColor;
-            plot.Axes.Right.Label.Text = problemUnit;
-            plot.Axes.Right.Label.ForeColor = axisColor;
-            plot.Axes.Right.TickLabelStyle.ForeColor = axisColor;
-            plot.Axes.SetLimitsY(0, Top(problemPeak, headroom), plot.Axes.Right);
+            RightAxis(plot, problemUnit, colors.Count == 1 ? colors[0] : ProblemColor, Top(problemPeak, headroom));
         }
         plot.ShowLegend(Edge.Bottom);
         return plot;

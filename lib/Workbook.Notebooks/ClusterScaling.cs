@@ -44,18 +44,21 @@ public static class ClusterScaling
     public static string Outcome(ServerRun one, ServerRun cluster, int cores)
     {
         var ratio = cluster.Throughput / Math.Max(1e-9, one.Throughput);
-        var outcome = ratio >= SameWithin ? "more" : ratio <= 1 / SameWithin ? "less" : "about the same";
+        var outcome = AboutSame(ratio) ? "about the same" : ratio > 1 ? "more" : "less";
         var expected = ShouldHelp(one, cores) ? "more" : "about the same";
         var bound = (double)cores / UsableCores(one, cores);
         var text = $"measured: cluster ÷ one process = {ratio:0.00} — ";
         if (outcome == expected && ratio <= bound * SameWithin) return text + outcome + ", as predicted.";
         var against = outcome == expected ? $"more than the cores explain (×{bound:0} at most)" : outcome + ", against the prediction";
-        var costs = Math.Abs(Math.Log(one.CpuPerRequest / cluster.CpuPerRequest)) >= Math.Log(SameWithin)
+        var costs = !AboutSame(one.CpuPerRequest / cluster.CpuPerRequest)
             ? $", and a request cost {one.CpuPerRequest.TotalMilliseconds:0.0} against {cluster.CpuPerRequest.TotalMilliseconds:0.0} ms of CPU"
             : "";
         return text + against + $": from this busy machine the one process got {one.Cpu.Cores:0.00} cores' worth of CPU time, " +
                $"the cluster {cluster.Cpu.Cores:0.00}{costs} — the gap is in what each got, not in the cores each could use.";
     }
+
+    /// <summary>Within a factor of <see cref="SameWithin"/> either way.</summary>
+    private static bool AboutSame(double ratio) => ratio < SameWithin && ratio > 1 / SameWithin;
 
     /// <summary>One row per run: req/s, failed and unfinished requests, CPU per request, cores' worth, and the busiest thread's share for a single process.</summary>
     public static string Table(params ServerRun[] runs)

@@ -23,23 +23,22 @@ public static class LatencyCharts
         var palette = new ScottPlot.Palettes.Category10();
         var drawn = results.Select(run =>
         {
-            var answered = Offered(run).Where(s => s.Ok + s.Failed > 0).ToList();
+            var (offered, leftOut) = ChartRules.Offered(run);
+            var answered = offered.Where(s => s.Ok + s.Failed > 0).ToList();
             if (answered.Count == 0) throw new ArgumentException($"'{run.Label}' has no second with answers to draw.", nameof(results));
-            return (Run: run, Answered: answered, Peak: answered.Max(s => Ms(s.P99)));
+            return (Run: run, Answered: answered, Peak: answered.Max(s => Ms(s.P99)), LeftOut: leftOut);
         }).ToList();
         // A run far below the slowest one (by ChartRules.OwnAxisRatio) gets the right axis, from zero, so its line is not flat on the bottom.
         var peak = drawn.Max(d => d.Peak);
-        bool OnRight(double runPeak) => ChartRules.NeedsOwnAxis(runPeak, peak) && runPeak < peak;
-        double leftTop = 0, rightTop = 0, leftOut = 0;
+        bool OnRight(double runPeak) => runPeak > 0 && runPeak * ChartRules.OwnAxisRatio <= peak;
+        double leftTop = 0, rightTop = 0;
         int seconds = 0;
         for (int i = 0; i < drawn.Count; i++)
         {
-            var (run, answered, runPeak) = drawn[i];
+            var (run, answered, runPeak, _) = drawn[i];
             var right = OnRight(runPeak);
-            leftOut = Math.Max(leftOut, ChartRules.CompleteSeconds(run.Timeline, s => s.Second, run.Duration).LeftOut);
             var color = palette.GetColor(i);
-            var points = answered.SelectMany(s => new[] { new Coordinates(s.Second, Ms(s.P99)), new Coordinates(s.Second + 1, Ms(s.P99)) }).ToArray();
-            var line = plot.Add.ScatterLine(points, color);
+            var line = plot.Add.ScatterLine(ChartRules.Steps(answered, s => s.Second, s => Ms(s.P99)), color);
             line.LineWidth = 3;
             line.LegendText = $"{run.Label}: p99 {LoadResult.FormatLatency(run.Latency.P99)} over the run{(right ? " (right axis)" : "")}";
             if (right) line.Axes.YAxis = plot.Axes.Right;
@@ -58,21 +57,16 @@ public static class LatencyCharts
             seconds = Math.Max(seconds, answered.Max(s => s.Second) + 1);
         }
         ChartRules.Title(plot, title);
-        plot.XLabel($"{ChartRules.SecondsLabel(leftOut)}, by when the answer came");
+        plot.XLabel($"{ChartRules.SecondsLabel(drawn.Max(d => d.LeftOut))}, by when the answer came");
         plot.YLabel("p99 latency (ms)");
         plot.Axes.SetLimitsX(0, seconds);
         plot.Axes.SetLimitsY(0, ChartRules.Top(leftTop, 0.2)); // room above the highest step for its label
         if (rightTop > 0)
         {
             var rightRuns = drawn.Select((d, i) => (d, i)).Where(x => OnRight(x.d.Peak)).ToList();
-            plot.Axes.Right.Label.Text = rightRuns.Count == 1 ? $"p99 (ms), {rightRuns[0].d.Run.Label}" : "p99 (ms), right-axis runs";
+            var (axisTitle, axisColor) = rightRuns.Count == 1 ? ($"p99 (ms), {rightRuns[0].d.Run.Label}", palette.GetColor(rightRuns[0].i)) : ("p99 (ms), right-axis runs", Colors.Black);
+            ChartRules.RightAxis(plot, axisTitle, axisColor, ChartRules.Top(rightTop, 0.2));
             plot.Axes.Right.Label.FontSize = 14;
-            if (rightRuns.Count == 1)
-            {
-                plot.Axes.Right.Label.ForeColor = palette.GetColor(rightRuns[0].i);
-                plot.Axes.Right.TickLabelStyle.ForeColor = palette.GetColor(rightRuns[0].i);
-            }
-            plot.Axes.SetLimitsY(0, ChartRules.Top(rightTop, 0.2), plot.Axes.Right);
         }
         plot.ShowLegend(Edge.Bottom); // outside the data: it never hides a step or a label
         return plot;
@@ -81,15 +75,11 @@ public static class LatencyCharts
     /// <summary>The p99 and p50 of each offered second, e.g. "p99 by second: 3.1 · 2.9 · 3.3 ms; p50 by second: …".</summary>
     public static string PerSecondText(LoadResult result)
     {
-        var seconds = Offered(result).Where(s => s.Ok + s.Failed > 0).ToList();
+        var seconds = ChartRules.Offered(result).Seconds.Where(s => s.Ok + s.Failed > 0).ToList();
         if (seconds.Count == 0) return $"{result.Label}: no answers in the offered seconds";
         return $"{result.Label}: p99 by second {string.Join(" → ", seconds.Select(s => LoadResult.FormatLatency(s.P99)))}; " +
                $"p50 by second {string.Join(" → ", seconds.Select(s => LoadResult.FormatLatency(s.P50)))}";
     }
-
-    /// <summary>The complete seconds in which load was offered (a partial last second is left out, as in every per-second chart).</summary>
-    internal static IReadOnlyList<TimelineSecond> Offered(LoadResult result) =>
-        ChartRules.CompleteSeconds(result.Timeline, s => s.Second, result.Duration).Drawn;
 
     private static double Ms(TimeSpan t) => t.TotalMilliseconds;
 }

@@ -14,7 +14,7 @@ public static class LoadCharts
     /// </summary>
     public static Plot Timeline(LoadResult result)
     {
-        var (seconds, leftOut) = Offered(result);
+        var (seconds, leftOut) = ChartRules.Offered(result);
         List<ChartRules.Line> lines = [new("ok / s", ChartRules.OkColor, Steps(seconds, s => s.Ok))];
         if (result.Failed > 0) lines.Add(new("failed / s", ChartRules.ProblemColor, Steps(seconds, s => s.Failed), Problem: true));
         return ChartRules.PerSecond($"{result.Label}: requests per second", "requests / s", "failed / s", seconds.Count,
@@ -61,7 +61,7 @@ public static class LoadCharts
         for (int i = 0; i < results.Length; i++)
         {
             var r = results[i];
-            var (seconds, partial) = Offered(r);
+            var (seconds, partial) = ChartRules.Offered(r);
             longest = Math.Max(longest, seconds.Count);
             leftOut = Math.Max(leftOut, partial);
             var legend = $"{r.Label}: {r.Throughput:N0} req/s, p99 {LoadResult.FormatLatency(r.Latency.P99)}, {(r.Failed > 0 ? $"{r.Failed:N0} failed" : "none failed")}";
@@ -72,14 +72,7 @@ public static class LoadCharts
             ChartRules.SecondsLabel(leftOut), [], lines);
     }
 
-    /// <summary>The complete seconds in which load was offered, and how much of a partial last one is left out.</summary>
-    private static (List<TimelineSecond> Seconds, double LeftOut) Offered(LoadResult result) =>
-        ChartRules.CompleteSeconds(result.Timeline, s => s.Second, result.Duration);
-
-    /// <summary>A staircase: each second's value held from its start to its end.</summary>
+    /// <summary>A staircase of one field of a run's seconds.</summary>
     private static Coordinates[] Steps(IReadOnlyList<TimelineSecond> seconds, Func<TimelineSecond, long> value) =>
-        Steps(seconds, s => s.Second, value);
-
-    internal static Coordinates[] Steps<T>(IReadOnlyList<T> seconds, Func<T, int> second, Func<T, long> value) =>
-        seconds.SelectMany(s => new[] { new Coordinates(second(s), value(s)), new Coordinates(second(s) + 1, value(s)) }).ToArray();
+        ChartRules.Steps(seconds, s => s.Second, s => value(s));
 }

@@ -27,7 +27,7 @@ public sealed partial class NodeProgram : IAsyncDisposable
     }
 
     /// <summary>Where <c>node</c> is: the first folder on PATH that has it; null when it is not installed.</summary>
-    public static string? Executable { get; } = Find("node");
+    public static string? Executable { get; } = Programs.Find("node");
 
     /// <summary>Whether <c>node</c> is on PATH: chapters run Node beside us when it is, and show recorded rows when not.</summary>
     public static bool IsAvailable => Executable is not null;
@@ -175,8 +175,7 @@ public sealed partial class NodeProgram : IAsyncDisposable
         _process.Stdin?.End(); // the guard in any worker left ends it too
         for (var deadline = DateTime.UtcNow.AddSeconds(2); StartedPids.Any(IsOurs) && DateTime.UtcNow < deadline;)
             await Task.Delay(50).ConfigureAwait(false);
-        foreach (var pid in StartedPids.Where(IsOurs))
-            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+        foreach (var pid in StartedPids.Where(IsOurs)) ProcessInfo.KillQuietly(pid);
         return exit;
     }
 
@@ -198,10 +197,6 @@ public sealed partial class NodeProgram : IAsyncDisposable
             return false;
         }
     }
-
-    private static string? Find(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
     private static int FreePort()
     {

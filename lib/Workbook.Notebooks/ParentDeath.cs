@@ -33,8 +33,9 @@ public sealed partial record ParentDeath(string Label, int ParentPid, int ChildP
         try
         {
             // It names its child, or ends (its output all read) without doing so, or takes too long.
-            await Task.WhenAny(named.Task, parent.Closed).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            if (!named.Task.IsCompleted) throw new TimeoutException();
+            await Task.WhenAny(named.Task, parent.Closed, Task.Delay(TimeSpan.FromSeconds(30))).ConfigureAwait(false);
+            if (!named.Task.IsCompleted)
+                throw new InvalidOperationException($"{label}: the parent never said 'parent P forked child C'. It printed:\n{stdout}");
             var said = await named.Task.ConfigureAwait(false);
             var (parentPid, childPid) = (int.Parse(said.Groups[1].Value), int.Parse(said.Groups[2].Value));
             if (clock.Elapsed < killAfter) await Task.Delay(killAfter - clock.Elapsed).ConfigureAwait(false);
@@ -45,30 +46,13 @@ public sealed partial record ParentDeath(string Label, int ParentPid, int ChildP
             var bound = limit ?? TimeSpan.FromSeconds(10);
             var gone = await ProcessInfo.WaitUntilGoneAsync(childPid, bound).ConfigureAwait(false);
             var goneAfter = clock.Elapsed - died;
-            if (!gone) KillQuietly(childPid);
+            if (!gone) ProcessInfo.KillQuietly(childPid);
             var childStderr = await stderr.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             return new ParentDeath(label, parentPid, childPid, killedAt, gone ? goneAfter : null, bound, childStderr);
-        }
-        catch (TimeoutException)
-        {
-            throw new InvalidOperationException($"{label}: the parent never said 'parent P forked child C'. It printed:\n{stdout}");
         }
         finally
         {
             await parent.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static void KillQuietly(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            process.Kill(); // SIGKILL
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // gone meanwhile
         }
     }
 

@@ -33,6 +33,20 @@ public sealed record ProcessInfo(int Pid, string Command, char State, int Parent
         return true;
     }
 
+    /// <summary>Sends SIGKILL to process <paramref name="pid"/> if it is still there (one left behind by a program we started).</summary>
+    internal static void KillQuietly(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // gone meanwhile
+        }
+    }
+
     /// <summary>Whether it leads its own session and process group, as a child started with <c>Detached</c> does (setsid).</summary>
     public bool LeadsOwnSession => Session == Pid && ProcessGroup == Pid;
 

@@ -4,7 +4,10 @@ namespace Workbook.Notebooks;
 public static class Programs
 {
     /// <summary>Whether <paramref name="name"/> is a file in a folder on PATH.</summary>
-    public static bool OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Any(folder => folder.Length > 0 && File.Exists(Path.Combine(folder, name)));
+    public static bool OnPath(string name) => Find(name) is not null;
+
+    /// <summary>The path of <paramref name="name"/> in the first folder on PATH that has it, or null.</summary>
+    public static string? Find(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
 }

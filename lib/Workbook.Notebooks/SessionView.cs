@@ -52,7 +52,7 @@ public static class SessionView
     public static Plot Timeline(SessionLoadResult r)
     {
         var (seconds, leftOut) = ChartRules.CompleteSeconds(r.Timeline, s => s.Second, r.Duration);
-        Coordinates[] Steps(Func<SessionSecond, long> value) => LoadCharts.Steps(seconds, s => s.Second, value);
+        Coordinates[] Steps(Func<SessionSecond, long> value) => ChartRules.Steps(seconds, s => s.Second, s => value(s));
         List<ChartRules.Line> lines =
         [
             new("pages ok / s", ChartRules.OkColor, Steps(s => s.PagesOk)),

@@ -63,28 +63,6 @@ public class ChartRulesTests
     }
 
     [Fact]
-    public void A_latency_run_far_below_another_gets_the_right_axis_from_zero_and_close_ones_share()
-    {
-        static LoadResult WithP99(string label, params double[] ms) => Result(label, ms.Length, ms.Select(_ => (100L, 0L)).ToArray()) with
-        {
-            Timeline = ms.Select((p99, i) => new TimelineSecond(i, 100, 0, TimeSpan.FromMilliseconds(p99 / 2), TimeSpan.FromMilliseconds(p99),
-                new Dictionary<string, long>())).ToList(),
-        };
-        var plot = LatencyCharts.PerSecond("p99", WithP99("below", 8, 13, 10), WithP99("above", 500, 1_100, 1_700));
-        var below = Lines(plot).Single(l => l.LegendText.StartsWith("below"));
-        Assert.Same(plot.Axes.Right, below.Axes.YAxis);
-        Assert.EndsWith("(right axis)", below.LegendText);
-        var right = plot.Axes.GetLimits(plot.Axes.Bottom, plot.Axes.Right);
-        Assert.Equal(0, right.Bottom);
-        Assert.InRange(right.Top, 13, 1_000);
-        Assert.Equal("p99 (ms), below", plot.Axes.Right.Label.Text);
-
-        var close = LatencyCharts.PerSecond("p99", WithP99("one", 300, 400), WithP99("two", 500, 900));
-        Assert.All(Lines(close), l => Assert.NotSame(close.Axes.Right, l.Axes.YAxis));
-        Assert.Equal(0, Left(close).Bottom);
-    }
-
-    [Fact]
     public void A_partial_last_second_is_not_drawn_and_the_axis_says_so()
     {
         var plot = LoadCharts.Timeline(Result("ended early", 2.4, [(1_000, 0), (1_000, 0), (300, 0)]));

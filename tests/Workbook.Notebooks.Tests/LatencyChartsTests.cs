@@ -54,6 +54,24 @@ public class LatencyChartsTests
     }
 
     [Fact]
+    public void A_run_far_below_another_gets_the_right_axis_from_zero_and_close_ones_share()
+    {
+        var plot = LatencyCharts.PerSecond("p99", Run("below", 3, 300, (8, 100), (13, 100), (10, 100)), Run("above", 3, 300, (500, 100), (1_100, 100), (1_700, 100)));
+        var lines = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        var below = lines.Single(l => l.LegendText.StartsWith("below"));
+        Assert.Same(plot.Axes.Right, below.Axes.YAxis);
+        Assert.EndsWith("(right axis)", below.LegendText);
+        var right = plot.Axes.GetLimits(plot.Axes.Bottom, plot.Axes.Right);
+        Assert.Equal(0, right.Bottom);
+        Assert.InRange(right.Top, 13, 1_000);
+        Assert.Equal("p99 (ms), below", plot.Axes.Right.Label.Text);
+
+        var close = LatencyCharts.PerSecond("p99", Run("one", 2, 200, (300, 100), (400, 100)), Run("two", 2, 200, (500, 100), (900, 100)));
+        Assert.All(close.GetPlottables().OfType<ScottPlot.Plottables.Scatter>(), l => Assert.NotSame(close.Axes.Right, l.Axes.YAxis));
+        Assert.Equal(0, close.Axes.GetLimits().Bottom);
+    }
+
+    [Fact]
     public void A_partial_last_second_is_left_out_and_nothing_to_draw_is_a_clear_error()
     {
         var partial = Run("partial", 2.5, 30, (10, 10), (20, 10), (30, 10));
