@@ -91,6 +91,13 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
     /// <summary>How many checks a check cell's output shows as passed (lines starting with ✔).</summary>
     public static int PassedChecks(string output) => output.Split('\n').Count(l => l.StartsWith('✔'));
 
+    /// <summary>A check cell's output shows <paramref name="expected"/> checks passed and none failed (✘).</summary>
+    public static void AllChecksPassed(string output, int expected)
+    {
+        Assert.Equal(expected, PassedChecks(output));
+        Assert.DoesNotContain("✘", output);
+    }
+
     private static string Metadata(string key) => Workbook.Testing.TestEnvironment.BuildMetadata(typeof(ExecutedNotebooks).Assembly, key);
 }
 
