@@ -117,7 +117,10 @@ public sealed class ClusterPrimary : IAsyncDisposable
     /// </summary>
     public event Action<Worker, int>? GaveUp;
 
-    /// <summary>A rolling restart replaced a worker: the new one listens, the old one is stopping.</summary>
+    /// <summary>
+    /// A rolling restart is replacing a worker: the new one listens, and the old one leaves the rotation (then drains, or
+    /// is stopped) as soon as the handlers return.
+    /// </summary>
     public event Action<WorkerReplacement>? Replaced;
 
     /// <summary>Completes with "SIGTERM" or "SIGINT" when one arrives, once <see cref="HandleSignals"/> was called.</summary>
@@ -559,12 +562,12 @@ public sealed class ClusterPrimary : IAsyncDisposable
                     slot.UnstableInARow = 0;
                 }
                 if (old is null) continue;
+                var step = new WorkerReplacement(old, replacement);
+                replaced.Add(step);
+                Raise(() => Replaced?.Invoke(step)); // before the old worker leaves the rotation, so a handler's clock reads that moment
                 if (options.Drain) old.Disconnect();
                 else old.Kill("SIGTERM");
                 exits.Add(old.Exited);
-                var step = new WorkerReplacement(old, replacement);
-                replaced.Add(step);
-                Raise(() => Replaced?.Invoke(step));
             }
             await Task.WhenAll(exits).ConfigureAwait(false); // bounded: a worker still there after DisconnectTimeout is killed
         }
