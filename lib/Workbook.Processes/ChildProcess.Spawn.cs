@@ -94,12 +94,12 @@ public sealed partial class ChildProcess
         }
 
         var redirect = options.Stdio == StdioMode.Inherit ? InheritedStdioRedirect : null;
-        SlotMode[] modes = options.Stdio switch
+        StdioMode[] modes = options.Stdio switch
         {
-            StdioMode.Pipe => [SlotMode.Pipe, SlotMode.Pipe, SlotMode.Pipe],
-            StdioMode.Ignore => [SlotMode.Ignore, SlotMode.Ignore, SlotMode.Ignore],
-            _ when redirect is not null => [SlotMode.Ignore, SlotMode.Pipe, SlotMode.Pipe],
-            _ => [SlotMode.Inherit, SlotMode.Inherit, SlotMode.Inherit],
+            StdioMode.Pipe => [StdioMode.Pipe, StdioMode.Pipe, StdioMode.Pipe],
+            StdioMode.Ignore => [StdioMode.Ignore, StdioMode.Ignore, StdioMode.Ignore],
+            _ when redirect is not null => [StdioMode.Ignore, StdioMode.Pipe, StdioMode.Pipe],
+            _ => [StdioMode.Inherit, StdioMode.Inherit, StdioMode.Inherit],
         };
 
         StdioPipes pipes;
@@ -138,7 +138,7 @@ public sealed partial class ChildProcess
         LeadsProcessGroup = options.Detached || extras.NewProcessGroup;
         _logger?.LogDebug("spawned {Command} as pid {Pid}", string.Join(' ', argv), pid);
         ChildRegistry.Add(this);
-        _closesPending = 1 + modes.Skip(1).Count(m => m == SlotMode.Pipe);
+        _closesPending = 1 + modes.Skip(1).Count(m => m == StdioMode.Pipe);
         if (redirect is not null)
         {
             // Inherit inside a notebook: the output goes to the cell, and Stdout/Stderr stay null as with inherit.
@@ -272,22 +272,20 @@ public sealed partial class ChildProcess
         if (value.Contains('\0')) throw new ArgumentException($"'{value.Replace("\0", "\\0")}' contains a NUL character.", paramName);
     }
 
-    private enum SlotMode { Pipe, Inherit, Ignore }
-
     /// <summary>The three stdio slots: pipes (close-on-exec in the parent), /dev/null, or inherited.</summary>
     private sealed unsafe class StdioPipes
     {
-        private readonly SlotMode[] _modes;
+        private readonly StdioMode[] _modes;
         private readonly int[] _parentEnds = [-1, -1, -1];
         private readonly int[] _childEnds = [-1, -1, -1];
 
-        public StdioPipes(SlotMode[] modes)
+        public StdioPipes(StdioMode[] modes)
         {
             _modes = modes;
             int* fds = stackalloc int[2];
             for (int slot = 0; slot < 3; slot++)
             {
-                if (modes[slot] != SlotMode.Pipe) continue;
+                if (modes[slot] != StdioMode.Pipe) continue;
                 if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -306,8 +304,8 @@ public sealed partial class ChildProcess
             {
                 int rc = _modes[slot] switch
                 {
-                    SlotMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
-                    SlotMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
+                    StdioMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
+                    StdioMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
                         slot == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, 0),
                     _ => 0,
                 };
