@@ -31,7 +31,7 @@ public sealed partial class ChildProcess
         IReadOnlyList<(int Fd, int As)> inherit, IReadOnlyDictionary<string, string>? extraEnv)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modulePath);
-        var program = Path.GetFullPath(modulePath, options.Cwd is null ? Environment.CurrentDirectory : Path.GetFullPath(options.Cwd));
+        var program = Path.GetFullPath(modulePath, FullCwd(options.Cwd) ?? Environment.CurrentDirectory);
         var argList = args?.ToList() ?? [];
         var dotnet = DotnetHost();
         List<string> dotnetArgs = [.. options.ExecArgv, program, .. argList];

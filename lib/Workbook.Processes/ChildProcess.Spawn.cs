@@ -77,7 +77,7 @@ public sealed partial class ChildProcess
 
     private void Start(string file, List<string> argv, Dictionary<string, string> env, SpawnOptions options, LaunchExtras extras)
     {
-        string? cwd = options.Cwd is null ? null : Path.GetFullPath(options.Cwd);
+        string? cwd = FullCwd(options.Cwd);
         if (cwd is not null && !Directory.Exists(cwd))
         {
             Fail(new SpawnException(file, argv, errno: 2, $"the working directory '{cwd}' does not exist."));
@@ -155,6 +155,9 @@ public sealed partial class ChildProcess
         }
         StartWaiter(pid);
     }
+
+    /// <summary>The child's working directory in full; <c>null</c> (the parent's) when none or an empty one is given, as in Node.</summary>
+    private static string? FullCwd(string? cwd) => string.IsNullOrEmpty(cwd) ? null : Path.GetFullPath(cwd);
 
     private static short GroupFlags(SpawnOptions options, LaunchExtras extras) =>
         options.Detached ? Libc.POSIX_SPAWN_SETSID

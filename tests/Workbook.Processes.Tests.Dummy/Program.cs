@@ -43,6 +43,10 @@ switch (args.ElementAtOrDefault(0))
         await Task.Delay(Timeout.Infinite);
         break;
 
+    case "pwd": // says its working directory
+        Console.WriteLine(Environment.CurrentDirectory);
+        break;
+
     case "fork-grandchild": // forks an echo child, says its pid, and waits to be killed
         var grandchild = ChildProcess.Fork(typeof(Program).Assembly.Location, ["echo"]);
         Console.WriteLine($"grandchild {grandchild.Pid}");

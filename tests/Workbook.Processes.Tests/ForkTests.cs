@@ -205,6 +205,17 @@ public class ForkTests
     }
 
     [Fact]
+    public async Task An_empty_Cwd_means_the_parents_working_directory()
+    {
+        var child = ChildProcess.Fork(Run.Dummy, ["pwd"], new ForkOptions { Cwd = "", Stdio = StdioMode.Pipe });
+
+        var (stdout, _, exit) = await Run.ToEnd(child);
+
+        Assert.Equal(new ChildExit(0, null), exit);
+        Assert.Equal(Environment.CurrentDirectory + "\n", stdout);
+    }
+
+    [Fact]
     public async Task Waiting_for_a_message_from_a_child_that_crashes_at_start_up_fails_and_says_how_it_ended()
     {
         var child = ForkDummy("crash");
