@@ -38,7 +38,7 @@ public sealed partial class ChildProcess
         if (!File.Exists(program))
         {
             var failed = new ChildProcess(dotnet, [dotnet, .. dotnetArgs], options.Logger);
-            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."));
+            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."), options.Stdio);
             return failed;
         }
 

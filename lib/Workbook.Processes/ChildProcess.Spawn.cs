@@ -80,7 +80,7 @@ public sealed partial class ChildProcess
         string? cwd = FullCwd(options.Cwd);
         if (cwd is not null && !Directory.Exists(cwd))
         {
-            Fail(new SpawnException(file, argv, errno: 2, $"the working directory '{cwd}' does not exist."));
+            Fail(new SpawnException(file, argv, errno: 2, $"the working directory '{cwd}' does not exist."), options.Stdio);
             return;
         }
 
@@ -89,7 +89,7 @@ public sealed partial class ChildProcess
         {
             var search = (env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH")) ?? "";
             Fail(new SpawnException(file, argv, errno: 2,
-                $"no such file or directory: '{file}' was not found in any of the {search.Split(':').Length} folders on the PATH."));
+                $"no such file or directory: '{file}' was not found in any of the {search.Split(':').Length} folders on the PATH."), options.Stdio);
             return;
         }
 
@@ -109,7 +109,7 @@ public sealed partial class ChildProcess
         }
         catch (ErrnoException e)
         {
-            Fail(new SpawnException(file, argv, e.Errno, e.Message));
+            Fail(new SpawnException(file, argv, e.Errno, e.Message), options.Stdio);
             return;
         }
 
@@ -130,7 +130,7 @@ public sealed partial class ChildProcess
         if (rc != 0)
         {
             pipes.CloseParentEnds();
-            Fail(new SpawnException(file, argv, rc, Libc.ErrnoMessage(rc) + "."));
+            Fail(new SpawnException(file, argv, rc, Libc.ErrnoMessage(rc) + "."), options.Stdio);
             return;
         }
 
@@ -164,8 +164,20 @@ public sealed partial class ChildProcess
         : extras.NewProcessGroup ? Libc.POSIX_SPAWN_SETPGROUP
         : (short)0;
 
-    private void Fail(SpawnException error)
+    /// <summary>
+    /// The child could not be started. As in Node, piped stdio still exists: stdout and stderr have already ended
+    /// (empty), and stdin refuses writes, so code that wires up the streams runs and learns of the failure from
+    /// <see cref="Error"/>.
+    /// </summary>
+    private void Fail(SpawnException error, StdioMode stdio)
     {
+        if (stdio == StdioMode.Pipe)
+        {
+            var notStarted = $"of {SpawnFile} (not started: {error.Code})";
+            Stdin = ChildWritable.NotStarted($"stdin {notStarted}");
+            Stdout = ChildReadable.AtEnd($"stdout {notStarted}");
+            Stderr = ChildReadable.AtEnd($"stderr {notStarted}");
+        }
         _closesPending = 1;
         RaiseError(error);
         _exited.TrySetException(error);

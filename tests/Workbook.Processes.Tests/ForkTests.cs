@@ -234,6 +234,18 @@ public class ForkTests
         Assert.Equal("ENOENT", e.Code);
         Assert.Contains("'/no/such/program.dll' does not exist", e.Message);
         Assert.False(child.Connected);
+        Assert.Null(child.Stdout); // Fork inherits stdio by default: no streams, as in Node
+    }
+
+    [Fact]
+    public async Task A_fork_that_fails_with_piped_stdio_still_has_its_streams_already_ended()
+    {
+        var child = ChildProcess.Fork("/no/such/program.dll", options: new ForkOptions { Stdio = StdioMode.Pipe });
+
+        await Assert.ThrowsAsync<SpawnException>(() => child.Closed.WaitAsync(Run.Timeout));
+        Assert.Equal("", await child.Stdout!.ReadToEndAsync().WaitAsync(Run.Timeout));
+        Assert.True(child.Stderr!.Ended);
+        Assert.Throws<IOException>(() => child.Stdin!.Write("x"));
     }
 
     [Fact]
