@@ -86,7 +86,8 @@ public sealed partial class ChildProcess
     /// Node's <c>child.send(message)</c>: sends any JSON-serializable value (web defaults: camelCase names).
     /// Returns at once; messages go out in order.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The child was not forked, or the channel is closed.</exception>
+    /// <exception cref="InvalidOperationException">The child was not forked.</exception>
+    /// <exception cref="ChannelClosedException">The channel is closed (<c>ERR_IPC_CHANNEL_CLOSED</c>).</exception>
     public void Send(object? message) => RequireChannel().Send(message);
 
     /// <summary>
@@ -131,6 +132,11 @@ public sealed partial class ChildProcess
     }
 
     /// <summary>Node's <c>child.disconnect()</c>: closes the channel; a forked child then exits by default.</summary>
+    /// <exception cref="ChannelClosedException">
+    /// The channel is closed already — by an earlier <c>Disconnect()</c>, or because the child exited (Node's
+    /// <c>ERR_IPC_DISCONNECTED</c>). Check <see cref="Connected"/> first when either may have happened.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The child was not forked, so it has no channel.</exception>
     public void Disconnect() => RequireChannel().Disconnect();
 
     /// <summary>Messages of a library's own protocol (see <see cref="MessageChannel.InternalMarker"/>).</summary>

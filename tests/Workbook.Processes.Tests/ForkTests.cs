@@ -162,7 +162,7 @@ public class ForkTests
 
         Assert.True(await disconnected.Task.WaitAsync(Run.Timeout) < TimeSpan.FromSeconds(1));
         Assert.False(child.Connected);
-        Assert.Throws<InvalidOperationException>(() => child.Send("too late"));
+        Assert.Equal(ChannelClosedException.ChannelClosed, Assert.Throws<ChannelClosedException>(() => child.Send("too late")).Code);
     }
 
     [Fact]
@@ -202,6 +202,36 @@ public class ForkTests
 
         Assert.Equal(7, (await child.Exited.WaitAsync(Run.Timeout)).Code);
         Assert.Equal("parent gone\n", await output.WaitAsync(Run.Timeout));
+    }
+
+    [Fact]
+    public async Task A_second_Disconnect_throws_ERR_IPC_DISCONNECTED_as_does_one_after_the_child_exited()
+    {
+        var child = ForkDummy("no-channel-code");
+        await Task.Delay(300);
+
+        child.Disconnect();
+        var second = Assert.Throws<ChannelClosedException>(child.Disconnect);
+        await child.Exited.WaitAsync(Run.Timeout);
+        var afterExit = Assert.Throws<ChannelClosedException>(child.Disconnect);
+
+        Assert.Equal(ChannelClosedException.Disconnected, second.Code);
+        Assert.Contains("IPC channel is already disconnected", second.Message);
+        Assert.Contains("(ERR_IPC_DISCONNECTED)", second.Message);
+        Assert.Equal(ChannelClosedException.Disconnected, afterExit.Code);
+        await child.DisposeAsync(); // disposing a disconnected child does not throw
+    }
+
+    [Fact]
+    public async Task In_the_child_a_second_Disconnect_throws_ERR_IPC_DISCONNECTED_too()
+    {
+        var child = ForkDummy("disconnect-twice");
+
+        var (stdout, stderr, exit) = await Run.ToEnd(child);
+
+        Assert.Equal((new ChildExit(0, null), ""), (exit, stderr));
+        Assert.StartsWith("second disconnect: ERR_IPC_DISCONNECTED: IPC channel is already disconnected", stdout);
+        Assert.False(child.Connected);
     }
 
     [Fact]
