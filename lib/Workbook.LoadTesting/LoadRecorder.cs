@@ -7,14 +7,14 @@ namespace Workbook.LoadTesting;
 
 /// <summary>
 /// Counts and latencies of a run, safe to record from many requests at once. Every finished request lands in
-/// exactly one per-second slot (by completion time), so the timeline adds up to the totals.
+/// exactly one second of the timeline (by completion time), so the timeline adds up to the totals.
 /// </summary>
 internal sealed class LoadRecorder
 {
     private const long HighestMicros = 10L * 60 * 1_000_000; // 10 minutes
 
     private readonly long _start;
-    private readonly Slot[] _slots;
+    private readonly Second[] _seconds;
     private readonly LongConcurrentHistogram _latency = new(1, HighestMicros, 3);
     private readonly long[] _failures = new long[Enum.GetValues<FailureReason>().Length];
     private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
@@ -29,8 +29,8 @@ internal sealed class LoadRecorder
         _start = start;
         _endsAt = start + (long)(offered.TotalSeconds * Stopwatch.Frequency);
         _startedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start);
-        _slots = new Slot[(int)Math.Ceiling(span.TotalSeconds) + 1];
-        for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
+        _seconds = new Second[(int)Math.Ceiling(span.TotalSeconds) + 1];
+        for (int i = 0; i < _seconds.Length; i++) _seconds[i] = new Second();
     }
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -57,26 +57,26 @@ internal sealed class LoadRecorder
     public void Answered(long scheduledAt, long completedAt, int status, string? attribution)
     {
         Interlocked.Decrement(ref _inFlight);
-        var slot = SlotAt(completedAt);
+        var second = SecondAt(completedAt);
         long micros = Math.Clamp((long)((completedAt - scheduledAt) * 1_000_000.0 / Stopwatch.Frequency), 1, HighestMicros);
         _latency.RecordValue(micros);
-        slot.Latency.RecordValue(micros);
+        second.Latency.RecordValue(micros);
         if (status is >= 200 and < 300)
         {
             Interlocked.Increment(ref _ok);
-            Interlocked.Increment(ref slot.Ok);
+            Interlocked.Increment(ref second.Ok);
             if (completedAt >= Interlocked.Read(ref _endsAt)) Interlocked.Increment(ref _okAfterEnd);
         }
         else
         {
             Interlocked.Increment(ref _failures[(int)FailureReason.Status]);
-            Interlocked.Increment(ref slot.Failed);
+            Interlocked.Increment(ref second.Failed);
             Interlocked.Increment(ref _statusCodes.GetOrAdd(status, _ => new StrongBox<long>()).Value);
         }
         if (attribution is not null)
         {
             Interlocked.Increment(ref _byAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
-            Interlocked.Increment(ref slot.ByAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
+            Interlocked.Increment(ref second.ByAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
         }
     }
 
@@ -84,7 +84,7 @@ internal sealed class LoadRecorder
     {
         if (wasInFlight) Interlocked.Decrement(ref _inFlight);
         Interlocked.Increment(ref _failures[(int)reason]);
-        Interlocked.Increment(ref SlotAt(completedAt).Failed);
+        Interlocked.Increment(ref SecondAt(completedAt).Failed);
     }
 
     public void NotSent(long at)
@@ -106,8 +106,8 @@ internal sealed class LoadRecorder
         var elapsed = Elapsed;
         int current = (int)elapsed.TotalSeconds;
         // The last complete second; during the first second, the part so far.
-        double rate = current == 0 ? Volatile.Read(ref _slots[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
-            : Volatile.Read(ref _slots[Math.Min(current - 1, _slots.Length - 1)].Ok);
+        double rate = current == 0 ? Volatile.Read(ref _seconds[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
+            : Volatile.Read(ref _seconds[Math.Min(current - 1, _seconds.Length - 1)].Ok);
         long failed = _failures.Sum(f => Interlocked.Read(ref f));
         return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate,
             Interlocked.Read(ref _unfinished));
@@ -115,9 +115,9 @@ internal sealed class LoadRecorder
 
     public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
     {
-        int lastUsed = Array.FindLastIndex(_slots, s => s.Ok + s.Failed > 0);
+        int lastUsed = Array.FindLastIndex(_seconds, s => s.Ok + s.Failed > 0);
         int seconds = Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds));
-        var timeline = _slots.Take(Math.Min(seconds, _slots.Length)).Select((s, i) => new TimelineSecond(
+        var timeline = _seconds.Take(Math.Min(seconds, _seconds.Length)).Select((s, i) => new TimelineSecond(
             i, s.Ok, s.Failed, Percentile(s.Latency, 50), Percentile(s.Latency, 99),
             s.ByAttribution.ToDictionary(a => a.Key, a => a.Value.Value))).ToList();
         var failures = Enum.GetValues<FailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
@@ -155,13 +155,14 @@ internal sealed class LoadRecorder
     private static TimeSpan Percentile(HistogramBase h, double percentile) =>
         h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetValueAtPercentile(percentile));
 
-    private Slot SlotAt(long timestamp)
+    private Second SecondAt(long timestamp)
     {
         var second = (int)((timestamp - _start) / Stopwatch.Frequency);
-        return _slots[Math.Clamp(second, 0, _slots.Length - 1)];
+        return _seconds[Math.Clamp(second, 0, _seconds.Length - 1)];
     }
 
-    private sealed class Slot
+    /// <summary>The counts of one second of the run, by completion time.</summary>
+    private sealed class Second
     {
         public long Ok;
         public long Failed;
