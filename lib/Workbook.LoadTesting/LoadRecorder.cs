@@ -16,7 +16,7 @@ internal sealed class LoadRecorder
     private readonly long _start;
     private readonly Second[] _seconds;
     private readonly LongConcurrentHistogram _latency = new(1, HighestMicros, 3);
-    private readonly long[] _failures = new long[Enum.GetValues<FailureReason>().Length];
+    private readonly long[] _failures = FailureReasons.NewCounts();
     private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byAttribution = new();
     private readonly ConcurrentQueue<LoadMark> _marks = new();
@@ -120,7 +120,7 @@ internal sealed class LoadRecorder
         var timeline = _seconds.Take(Math.Min(seconds, _seconds.Length)).Select((s, i) => new TimelineSecond(
             i, s.Ok, s.Failed, Percentile(s.Latency, 50), Percentile(s.Latency, 99),
             s.ByAttribution.ToDictionary(a => a.Key, a => a.Value.Value))).ToList();
-        var failures = Enum.GetValues<FailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
+        var failures = FailureReasons.ToDictionary(_failures);
         return new LoadResult
         {
             Label = test.Label,

@@ -2,28 +2,6 @@ using HdrHistogram;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>Why a request failed.</summary>
-public enum FailureReason
-{
-    /// <summary>The connection was refused: nothing listens on the port.</summary>
-    Refused,
-
-    /// <summary>The connection broke (reset, or closed) before the response was complete.</summary>
-    Reset,
-
-    /// <summary>No complete response within <see cref="LoadTest.Timeout"/>.</summary>
-    Timeout,
-
-    /// <summary>The server answered with a status outside 2xx.</summary>
-    Status,
-
-    /// <summary>Open model: the generator already had <see cref="LoadTest.MaxInFlight"/> requests waiting and did not send it.</summary>
-    NotSent,
-
-    /// <summary>Anything else (a response that is not HTTP, for example).</summary>
-    Other,
-}
-
 /// <summary>Something that happened during a run, at a point in time (e.g. "worker 3 crashed" at 4.2 s).</summary>
 public sealed record LoadMark(TimeSpan At, string Text);
 
@@ -84,6 +62,7 @@ public sealed record LoadResult
     /// <summary>Requests still in flight when the run ended; they were abandoned, not counted as failures.</summary>
     public required long Unfinished { get; init; }
 
+    /// <summary>Failed requests by reason; every reason is there (0 when none failed so).</summary>
     public required IReadOnlyDictionary<FailureReason, long> Failures { get; init; }
 
     /// <summary>Responses outside 2xx, per status code.</summary>
@@ -105,9 +84,8 @@ public sealed record LoadResult
     /// <summary>Successful requests per second: those answered within <see cref="Duration"/>, divided by it.</summary>
     public double Throughput => Duration > TimeSpan.Zero ? (Ok - OkAfterEnd) / Duration.TotalSeconds : 0;
 
-    /// <summary>The failures by reason, e.g. "12 refused, 3 reset"; <paramref name="none"/> when there were none.</summary>
-    public string DescribeFailures(string none) => Failed == 0 ? none
-        : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
+    /// <summary>The failures by reason, e.g. "12 refused, 3 non-2xx (502)"; <paramref name="none"/> when there were none.</summary>
+    public string DescribeFailures(string none) => FailureReasons.Describe(Failures, StatusCodes, none);
 
     public override string ToString()
     {
@@ -117,6 +95,7 @@ public sealed record LoadResult
                $"; {Throughput:N0} req/s; latency p50 {FormatLatency(Latency.P50)}, p99 {FormatLatency(Latency.P99)}, max {FormatLatency(Latency.Max)}.";
     }
 
+    /// <summary>A reason in the words every result uses: "refused", "reset", "timed out", "non-2xx"…</summary>
     public static string Describe(FailureReason reason) => reason switch
     {
         FailureReason.Refused => "refused",

@@ -72,6 +72,7 @@ public class LoadRunnerTests
         var error = await LoadRunner.RunAsync(Closed(server.At("/error"), clients: 2, seconds: 10, maxRequests: 40));
         Assert.Equal(40, error.Failures[FailureReason.Status]);
         Assert.Equal(new Dictionary<int, long> { [500] = 40 }, error.StatusCodes);
+        Assert.Equal("40 non-2xx (500)", error.DescribeFailures("none"));
         Assert.Equal(40, error.Latency.Count); // a non-2xx answer still has a latency
 
         var slow = await LoadRunner.RunAsync(Closed(server.At("/slow"), clients: 3, seconds: 10, maxRequests: 3) with { Timeout = TimeSpan.FromMilliseconds(300) });
