@@ -14,7 +14,7 @@ internal sealed class LoadRecorder
     private const long HighestMicros = 10L * 60 * 1_000_000; // 10 minutes
 
     private readonly long _start;
-    private readonly Second[] _seconds;
+    private readonly Second?[] _seconds;
     private readonly LongConcurrentHistogram _latency = new(1, HighestMicros, 3);
     private readonly long[] _failures = FailureReasons.NewCounts();
     private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
@@ -29,8 +29,7 @@ internal sealed class LoadRecorder
         _start = start;
         _endsAt = start + (long)(offered.TotalSeconds * Stopwatch.Frequency);
         _startedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start);
-        _seconds = new Second[(int)Math.Ceiling(span.TotalSeconds) + 1];
-        for (int i = 0; i < _seconds.Length; i++) _seconds[i] = new Second();
+        _seconds = new Second?[(int)Math.Ceiling(span.TotalSeconds) + 1]; // each made when first needed: a long run grows as it goes
     }
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -101,23 +100,28 @@ internal sealed class LoadRecorder
 
     public void Mark(string text) => _marks.Enqueue(new LoadMark(Elapsed, text));
 
+    /// <summary>A snapshot, safe while requests are recorded; it copies a few counters and one entry per attribution value.</summary>
     public LoadProgress Progress(TimeSpan duration)
     {
         var elapsed = Elapsed;
         int current = (int)elapsed.TotalSeconds;
-        // The last complete second; during the first second, the part so far.
-        double rate = current == 0 ? Volatile.Read(ref _seconds[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
-            : Volatile.Read(ref _seconds[Math.Min(current - 1, _seconds.Length - 1)].Ok);
-        long failed = _failures.Sum(f => Interlocked.Read(ref f));
-        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate,
-            Interlocked.Read(ref _unfinished));
+        // Rates are those of the last complete second; during the first second, of the part so far.
+        var (last, seconds) = current == 0 ? (SecondNo(0), Math.Max(elapsed.TotalSeconds, 0.001)) : (SecondNo(current - 1), 1.0);
+        var failures = FailureReasons.ToDictionary(_failures);
+        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failures.Values.Sum(), Interlocked.Read(ref _inFlight),
+            Interlocked.Read(ref last.Ok) / seconds, Interlocked.Read(ref _unfinished))
+        {
+            Failures = failures,
+            ByAttribution = _byAttribution.ToDictionary(a => a.Key, a => Interlocked.Read(ref a.Value.Value)),
+            CurrentRateByAttribution = last.ByAttribution.ToDictionary(a => a.Key, a => Interlocked.Read(ref a.Value.Value) / seconds),
+        };
     }
 
     public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
     {
-        int lastUsed = Array.FindLastIndex(_seconds, s => s.Ok + s.Failed > 0);
-        int seconds = Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds));
-        var timeline = _seconds.Take(Math.Min(seconds, _seconds.Length)).Select((s, i) => new TimelineSecond(
+        int lastUsed = Array.FindLastIndex(_seconds, s => s is not null && s.Ok + s.Failed > 0);
+        int seconds = Math.Min(Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds)), _seconds.Length);
+        var timeline = Enumerable.Range(0, seconds).Select(SecondNo).Select((s, i) => new TimelineSecond(
             i, s.Ok, s.Failed, Percentile(s.Latency, 50), Percentile(s.Latency, 99),
             s.ByAttribution.ToDictionary(a => a.Key, a => a.Value.Value))).ToList();
         var failures = FailureReasons.ToDictionary(_failures);
@@ -155,10 +159,13 @@ internal sealed class LoadRecorder
     private static TimeSpan Percentile(HistogramBase h, double percentile) =>
         h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetValueAtPercentile(percentile));
 
-    private Second SecondAt(long timestamp)
+    private Second SecondAt(long timestamp) => SecondNo((int)((timestamp - _start) / Stopwatch.Frequency));
+
+    /// <summary>Second <paramref name="index"/> of the run (the last one for anything later), made on first use.</summary>
+    private Second SecondNo(int index)
     {
-        var second = (int)((timestamp - _start) / Stopwatch.Frequency);
-        return _seconds[Math.Clamp(second, 0, _seconds.Length - 1)];
+        index = Math.Clamp(index, 0, _seconds.Length - 1);
+        return Volatile.Read(ref _seconds[index]) ?? Interlocked.CompareExchange(ref _seconds[index], new Second(), null) ?? _seconds[index]!;
     }
 
     /// <summary>The counts of one second of the run, by completion time.</summary>
