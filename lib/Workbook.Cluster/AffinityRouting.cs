@@ -19,24 +19,24 @@ internal abstract class AffinityRouter : IDisposable
 }
 
 /// <summary>
-/// By client IP: a hash of the address picks one of the cluster's places (slots), so a client keeps reaching the
+/// By client IP: a hash of the address picks one of the cluster's places (<see cref="Worker.Place"/>), so a client keeps reaching the
 /// worker in that place. While no worker listens there (it crashed and waits for its restart, or gave up), the
 /// same hash picks one of the workers that do, so the client still sees one worker rather than a new one per
 /// connection.
 /// </summary>
-internal sealed class ClientIpRouter(RoundRobinHandle handle, Func<int> slots) : AffinityRouter
+internal sealed class ClientIpRouter(RoundRobinHandle handle, Func<int> places) : AffinityRouter
 {
     public override void Route(Socket connection)
     {
-        int count = slots();
+        int count = places();
         if (count == 0 || connection.RemoteEndPoint is not IPEndPoint remote)
         {
             handle.Dispatch(connection, preferred: null);
             return;
         }
         var hash = Hash(remote.Address);
-        int slot = (int)(hash % (uint)count) + 1;
-        handle.Dispatch(connection, h => h.Slot == slot, spread: hash);
+        int place = (int)(hash % (uint)count) + 1;
+        handle.Dispatch(connection, h => h.Place == place, spread: hash);
     }
 
     /// <summary>

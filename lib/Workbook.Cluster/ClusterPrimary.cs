@@ -22,7 +22,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Worker> _workers = new();
     private readonly ConcurrentDictionary<Worker, HandOff> _handOffs = new(); // workers that get new connections
     private readonly ConcurrentDictionary<Worker, HandOff> _heldBy = new(); // every live worker's hand-off, until its exit
-    private readonly List<Slot> _slots = [];
+    private readonly List<WorkerPlace> _places = [];
     private readonly ILogger? _logger;
     private readonly TextWriter? _workerOutput;
     private readonly CancellationTokenSource _stopping = new();
@@ -141,9 +141,9 @@ public sealed class ClusterPrimary : IAsyncDisposable
     public Worker Fork()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        Slot slot;
-        lock (_slots) _slots.Add(slot = new Slot(_slots.Count + 1));
-        return ForkInto(slot, takeOver: true);
+        WorkerPlace place;
+        lock (_places) _places.Add(place = new WorkerPlace(_places.Count + 1));
+        return ForkInto(place, takeOver: true);
     }
 
     /// <summary>
@@ -195,7 +195,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         return new SignalHandlers(this, registrations);
     }
 
-    private Worker ForkInto(Slot slot, bool takeOver)
+    private Worker ForkInto(WorkerPlace place, bool takeOver)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         lock (_portGate)
@@ -205,7 +205,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         try
         {
-            return ForkWorker(slot, takeOver);
+            return ForkWorker(place, takeOver);
         }
         finally
         {
@@ -213,7 +213,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
     }
 
-    private Worker ForkWorker(Slot slot, bool takeOver)
+    private Worker ForkWorker(WorkerPlace place, bool takeOver)
     {
         var id = Interlocked.Increment(ref _nextId);
         var env = new Dictionary<string, string>
@@ -231,7 +231,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
         List<(int, int)> inherit = [];
         if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin)
         {
-            (handOff, workerEnd) = HandOff.Create($"worker {id}", id, slot.Number, onSettled: () => _roundRobin?.Distribute());
+            (handOff, workerEnd) = HandOff.Create($"worker {id}", id, place.Number, onSettled: () => _roundRobin?.Distribute());
             inherit.Add((workerEnd, Cluster.WorkerSocketFd));
         }
         else if (Settings.SchedulingPolicy == SchedulingPolicy.Shared)
@@ -249,17 +249,17 @@ public sealed class ClusterPrimary : IAsyncDisposable
             if (workerEnd >= 0) Workbook.Processes.Native.Libc.close(workerEnd);
         }
 
-        var worker = new Worker(id, process, this, slot);
+        var worker = new Worker(id, process, this, place);
         if (takeOver)
         {
-            lock (slot) slot.Current = worker;
+            lock (place) place.Current = worker;
         }
         if (process.Pid is null)
         {
             handOff?.Dispose();
             _logger?.LogError("worker {Id} could not start: {Error}", id, process.Exited.Exception?.InnerException?.Message);
             worker.OnExit(new ChildExit(null, null));
-            if (slot.Supervised) _ = Task.Run(() =>
+            if (place.Supervised) _ = Task.Run(() =>
             {
                 Supervise(worker, new ChildExit(null, null));
                 ClosePortIfNoWorkerIsLeft();
@@ -378,9 +378,9 @@ public sealed class ClusterPrimary : IAsyncDisposable
                 case ClusterMessages.Listening:
                     var port = message.TryGetProperty("port", out var p) ? p.GetInt32() : Port;
                     if (_handOffs.TryGetValue(worker, out var handOff)) _roundRobin?.Add(handOff);
-                    lock (worker.Slot)
+                    lock (worker.WorkerPlace)
                     {
-                        if (worker.Slot.Current == worker) worker.Slot.Supervised = true;
+                        if (worker.WorkerPlace.Current == worker) worker.WorkerPlace.Supervised = true;
                     }
                     _logger?.LogInformation("{Worker} listening on port {Port}", worker, port);
                     worker.OnListening(port);
@@ -447,22 +447,22 @@ public sealed class ClusterPrimary : IAsyncDisposable
                 worker, rescued.Count, lost);
     }
 
-    /// <summary>Restarts a crashed worker in its slot, backing off when it keeps crashing at start-up (<see cref="RestartPolicy"/>).</summary>
+    /// <summary>Restarts a crashed worker in its place, backing off when it keeps crashing at start-up (<see cref="RestartPolicy"/>).</summary>
     private void Supervise(Worker worker, ChildExit exit)
     {
         var policy = Settings.Restart;
         bool crashed = exit.Code is not 0 || exit.Signal is not null;
         if (_disposed != 0 || !policy.Enabled || worker.ExitedAfterDisconnect || !crashed) return;
-        var slot = worker.Slot;
+        var place = worker.WorkerPlace;
         TimeSpan delay;
         int unstable;
         bool gaveUp;
-        lock (slot)
+        lock (place)
         {
-            if (slot.Current != worker || !slot.Supervised || slot.GaveUp) return;
+            if (place.Current != worker || !place.Supervised || place.GaveUp) return;
             bool stable = worker.IsListening && worker.Uptime >= policy.MinUptime;
-            unstable = slot.UnstableInARow = stable ? 0 : slot.UnstableInARow + 1;
-            gaveUp = slot.GaveUp = unstable > policy.MaxUnstableRestarts;
+            unstable = place.UnstableInARow = stable ? 0 : place.UnstableInARow + 1;
+            gaveUp = place.GaveUp = unstable > policy.MaxUnstableRestarts;
             delay = policy.DelayAfter(unstable);
         }
         if (gaveUp)
@@ -479,20 +479,20 @@ public sealed class ClusterPrimary : IAsyncDisposable
             : $"it had not been up and listening for {policy.MinUptime.TotalSeconds:0.###} s: unstable crash {unstable} in a row in its place, " +
               $"restart {unstable} of at most {policy.MaxUnstableRestarts} " + (delay > TimeSpan.Zero ? $"in {delay.TotalMilliseconds:0} ms" : "at once"));
         Raise(() => Restarting?.Invoke(worker, delay));
-        _ = RestartAsync(slot, worker, delay);
+        _ = RestartAsync(place, worker, delay);
     }
 
-    private async Task RestartAsync(Slot slot, Worker crashed, TimeSpan delay)
+    private async Task RestartAsync(WorkerPlace place, Worker crashed, TimeSpan delay)
     {
         Worker replacement;
         try
         {
             if (delay > TimeSpan.Zero) await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
-            lock (slot)
+            lock (place)
             {
-                if (slot.Current != crashed) return; // a rolling restart filled the place meanwhile
+                if (place.Current != crashed) return; // a rolling restart filled the place meanwhile
             }
-            replacement = ForkInto(slot, takeOver: true);
+            replacement = ForkInto(place, takeOver: true);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
@@ -530,14 +530,14 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private async Task<RollingRestartResult> RollAsync(RollingRestartOptions options)
     {
         var clock = Stopwatch.StartNew();
-        List<Slot> slots;
-        lock (_slots) slots = _slots.Where(s => !s.GaveUp && s.Current is { IsDead: false, ExitedAfterDisconnect: false }).ToList();
-        _logger?.LogInformation("rolling restart of {Count} workers, {Batch} at a time", slots.Count, options.BatchSize);
+        List<WorkerPlace> places;
+        lock (_places) places = _places.Where(p => !p.GaveUp && p.Current is { IsDead: false, ExitedAfterDisconnect: false }).ToList();
+        _logger?.LogInformation("rolling restart of {Count} workers, {Batch} at a time", places.Count, options.BatchSize);
         var replaced = new List<WorkerReplacement>();
-        foreach (var batch in slots.Chunk(options.BatchSize))
+        foreach (var batch in places.Chunk(options.BatchSize))
         {
-            if (_disposed != 0) throw new ClusterException($"The cluster stopped during the rolling restart, after {replaced.Count} of {slots.Count} workers.");
-            var replacements = batch.Select(slot => (Slot: slot, New: ForkInto(slot, takeOver: false))).ToList();
+            if (_disposed != 0) throw new ClusterException($"The cluster stopped during the rolling restart, after {replaced.Count} of {places.Count} workers.");
+            var replacements = batch.Select(place => (Place: place, New: ForkInto(place, takeOver: false))).ToList();
             try
             {
                 await Task.WhenAll(replacements.Select(r => WaitStartedAsync(r.New, _stopping.Token))).ConfigureAwait(false);
@@ -545,21 +545,21 @@ public sealed class ClusterPrimary : IAsyncDisposable
             catch (Exception e)
             {
                 foreach (var r in replacements.Where(r => !r.New.IsDead)) r.New.Kill("SIGKILL");
-                var message = $"Rolling restart stopped: a replacement did not start ({e.Message}). {replaced.Count} of {slots.Count} workers " +
+                var message = $"Rolling restart stopped: a replacement did not start ({e.Message}). {replaced.Count} of {places.Count} workers " +
                     "were replaced; the others were left serving.";
                 _logger?.LogError("{Message}", message);
                 throw new ClusterException(message, e);
             }
             var exits = new List<Task>();
-            foreach (var (slot, replacement) in replacements)
+            foreach (var (place, replacement) in replacements)
             {
                 Worker? old;
-                lock (slot)
+                lock (place)
                 {
-                    old = slot.Current;
-                    slot.Current = replacement;
-                    slot.Supervised = true;
-                    slot.UnstableInARow = 0;
+                    old = place.Current;
+                    place.Current = replacement;
+                    place.Supervised = true;
+                    place.UnstableInARow = 0;
                 }
                 if (old is null) continue;
                 var step = new WorkerReplacement(old, replacement);
@@ -659,13 +659,13 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         socket.Listen(511);
         _listener = socket;
-        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings, SlotCount, _logger);
+        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings, PlaceCount, _logger);
         _logger?.LogInformation("primary listening on {Address}:{Port} ({Policy})", Settings.Address, Port, Settings.SchedulingPolicy);
     }
 
-    private int SlotCount()
+    private int PlaceCount()
     {
-        lock (_slots) return _slots.Count;
+        lock (_places) return _places.Count;
     }
 
     private static void Raise(Action raise) => HandlerFailures.Run("a cluster event handler", raise);

@@ -33,12 +33,12 @@ internal sealed class HandOff : IDisposable
     private int _closed;
     private long _handedOver;
 
-    private HandOff(int socket, string name, int workerId, int slot, Action onSettled)
+    private HandOff(int socket, string name, int workerId, int place, Action onSettled)
     {
         _socket = socket;
         _name = name;
         WorkerId = workerId;
-        Slot = slot;
+        Place = place;
         _onSettled = onSettled;
         _sender = new Thread(Send) { IsBackground = true, Name = $"hand-off to {name}" };
         _sender.Start();
@@ -47,19 +47,19 @@ internal sealed class HandOff : IDisposable
     }
 
     /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int slot, Action onSettled)
+    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int place, Action onSettled)
     {
         int* fds = stackalloc int[2];
         if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name, workerId, slot, onSettled), fds[1]);
+        return (new HandOff(fds[0], name, workerId, place, onSettled), fds[1]);
     }
 
     /// <summary>The worker's id (what its affinity cookie names).</summary>
     public int WorkerId { get; }
 
     /// <summary>The worker's place in the cluster (what a client IP hashes to).</summary>
-    public int Slot { get; }
+    public int Place { get; }
 
     /// <summary>How many connections were handed over successfully.</summary>
     public long HandedOver => Interlocked.Read(ref _handedOver);

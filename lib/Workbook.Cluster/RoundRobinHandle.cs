@@ -22,14 +22,14 @@ internal sealed class RoundRobinHandle : IDisposable
     private int _next;
     private long _sticky, _rerouted;
 
-    public RoundRobinHandle(Socket listener, ClusterSettings settings, Func<int> slots, ILogger? logger)
+    public RoundRobinHandle(Socket listener, ClusterSettings settings, Func<int> places, ILogger? logger)
     {
         _listener = listener;
         _limit = settings.HandOffLimit;
         _logger = logger;
         _affinity = settings.SessionAffinity switch
         {
-            SessionAffinity.ClientIp => new ClientIpRouter(this, slots),
+            SessionAffinity.ClientIp => new ClientIpRouter(this, places),
             SessionAffinity.Cookie => new CookieRouter(this, settings.AffinityCookieName, settings.AffinityReadTimeout, logger),
             _ => null,
         };
@@ -143,7 +143,7 @@ internal sealed class RoundRobinHandle : IDisposable
                 else
                 {
                     _rerouted++;
-                    if (spread is uint key && _ready.Count > 0) target = _ready.OrderBy(h => h.Slot).ElementAt((int)(key % (uint)_ready.Count));
+                    if (spread is uint key && _ready.Count > 0) target = _ready.OrderBy(h => h.Place).ElementAt((int)(key % (uint)_ready.Count));
                 }
                 target?.Reserve();
             }
