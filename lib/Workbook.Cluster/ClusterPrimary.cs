@@ -20,8 +20,6 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private const int SIGUSR2 = 12; // x64 and arm64 Linux
 
     private readonly ConcurrentDictionary<int, Worker> _workers = new();
-    private readonly ConcurrentDictionary<Worker, HandOff> _handOffs = new(); // workers that get new connections
-    private readonly ConcurrentDictionary<Worker, HandOff> _heldBy = new(); // every live worker's hand-off, until its exit
     private readonly List<WorkerPlace> _places = [];
     private readonly ILogger? _logger;
     private readonly TextWriter? _workerOutput;
@@ -31,10 +29,9 @@ public sealed class ClusterPrimary : IAsyncDisposable
     private readonly object _rollGate = new();
     private Task<RollingRestartResult>? _rolling;
     private int _coalesced;
-    private Socket? _listener;
     private readonly object _portGate = new();
+    private ISchedulingHandle? _handle; // the port while it is open, shared as the policy says
     private int _arriving; // workers being forked or waiting to be restarted: they will need the port
-    private RoundRobinHandle? _roundRobin;
     private int _nextId;
     private int _disposed;
 
@@ -74,10 +71,10 @@ public sealed class ClusterPrimary : IAsyncDisposable
     public SharedStore Store { get; } = new();
 
     /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections that went to their client's worker (since the port was last opened).</summary>
-    public long StickyConnections => _roundRobin?.Sticky ?? 0;
+    public long StickyConnections => _handle?.Sticky ?? 0;
 
     /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed elsewhere (since the port was last opened).</summary>
-    public long ReroutedConnections => _roundRobin?.Rerouted ?? 0;
+    public long ReroutedConnections => _handle?.Rerouted ?? 0;
 
     /// <summary>The port the workers share (the one chosen when <see cref="ClusterSettings.Port"/> was 0).</summary>
     public int Port { get; private set; }
@@ -226,28 +223,8 @@ public sealed class ClusterPrimary : IAsyncDisposable
         };
         if (Settings.SessionAffinity == SessionAffinity.Cookie) env[Cluster.AffinityCookieVariable] = Settings.AffinityCookieName;
 
-        HandOff? handOff = null;
-        int workerEnd = -1;
-        List<(int, int)> inherit = [];
-        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin)
-        {
-            (handOff, workerEnd) = HandOff.Create($"worker {id}", id, place.Number, onSettled: () => _roundRobin?.Distribute());
-            inherit.Add((workerEnd, Cluster.WorkerSocketFd));
-        }
-        else if (Settings.SchedulingPolicy == SchedulingPolicy.Shared)
-        {
-            inherit.Add(((int)_listener!.SafeHandle.DangerousGetHandle(), Cluster.WorkerSocketFd));
-        }
-
-        ChildProcess process;
-        try
-        {
-            process = ChildProcess.ForkCore(Settings.Exec, Settings.Args, new ForkOptions { Stdio = StdioMode.Pipe, Logger = _logger }, inherit, env);
-        }
-        finally
-        {
-            if (workerEnd >= 0) Workbook.Processes.Native.Libc.close(workerEnd);
-        }
+        var process = _handle!.Fork(id, place.Number, inherit => // open: ForkInto opened it, and its _arriving keeps it so
+            ChildProcess.ForkCore(Settings.Exec, Settings.Args, new ForkOptions { Stdio = StdioMode.Pipe, Logger = _logger }, inherit, env));
 
         var worker = new Worker(id, process, this, place);
         if (takeOver)
@@ -256,7 +233,6 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         if (process.Pid is null)
         {
-            handOff?.Dispose();
             _logger?.LogError("worker {Id} could not start: {Error}", id, process.Exited.Exception?.InnerException?.Message);
             worker.OnExit(new ChildExit(null, null));
             if (place.Supervised) _ = Task.Run(() =>
@@ -268,11 +244,6 @@ public sealed class ClusterPrimary : IAsyncDisposable
         }
         _workers[id] = worker;
         if (Volatile.Read(ref _disposed) != 0) process.Kill("SIGKILL"); // forked while the cluster stopped: it would be missed
-        if (handOff is not null)
-        {
-            _handOffs[worker] = handOff;
-            _heldBy[worker] = handOff;
-        }
         Wire(worker);
         _logger?.LogInformation("worker {Id} forked (pid {Pid})", id, worker.Pid);
         Raise(() => Forked?.Invoke(worker));
@@ -314,19 +285,13 @@ public sealed class ClusterPrimary : IAsyncDisposable
         await Task.WhenAny(Task.WhenAll(workers.Select(w => w.Exited)), Task.Delay(deadline)).ConfigureAwait(false);
         foreach (var worker in workers.Where(w => !w.IsDead)) worker.Kill("SIGKILL");
         await Task.WhenAll(workers.Select(w => w.Exited)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        _roundRobin?.Dispose();
-        _listener?.Dispose();
+        _handle?.Close();
         Store.Dispose();
         _logger?.LogInformation("cluster on port {Port} stopped", Port);
     }
 
-    /// <summary>A disconnecting worker gets no new connections; the rest of its hand-off queue is sent, then the end marker.</summary>
-    internal void StopRouting(Worker worker)
-    {
-        if (!_handOffs.TryRemove(worker, out var handOff)) return;
-        _roundRobin?.Remove(handOff);
-        handOff.Finish();
-    }
+    /// <summary>A disconnecting (or stopped) worker gets no new connections; what it has keeps going.</summary>
+    internal void StopRouting(Worker worker) => _handle?.Remove(worker.Id);
 
     internal void Log(Worker worker, string what) => _logger?.LogInformation("{Worker} {What}", worker, what);
 
@@ -377,7 +342,7 @@ public sealed class ClusterPrimary : IAsyncDisposable
                     break;
                 case ClusterMessages.Listening:
                     var port = message.TryGetProperty("port", out var p) ? p.GetInt32() : Port;
-                    if (_handOffs.TryGetValue(worker, out var handOff)) _roundRobin?.Add(handOff);
+                    _handle?.Add(worker.Id);
                     lock (worker.WorkerPlace)
                     {
                         if (worker.WorkerPlace.Current == worker) worker.WorkerPlace.Supervised = true;
@@ -437,14 +402,12 @@ public sealed class ClusterPrimary : IAsyncDisposable
     /// </summary>
     private void RescueConnections(Worker worker)
     {
-        if (!_heldBy.TryRemove(worker, out var handOff)) return;
-        var rescued = handOff.Rescue(out var lost);
-        worker.OnConnectionsCounted(rescued.Count, lost);
-        if (_roundRobin is { } roundRobin) roundRobin.Requeue(rescued);
-        else foreach (var connection in rescued) connection.Dispose();
-        if (rescued.Count + lost > 0)
+        if (_handle is not { } handle) return;
+        var (rescued, lost) = handle.Exited(worker.Id);
+        worker.OnConnectionsCounted(rescued, lost);
+        if (rescued + lost > 0)
             _logger?.LogInformation("{Worker} left {Rescued} connections it never read (handed to other workers) and {Lost} it had not answered (lost)",
-                worker, rescued.Count, lost);
+                worker, rescued, lost);
     }
 
     /// <summary>Restarts a crashed worker in its place, backing off when it keeps crashing at start-up (<see cref="RestartPolicy"/>).</summary>
@@ -518,11 +481,8 @@ public sealed class ClusterPrimary : IAsyncDisposable
     {
         lock (_portGate)
         {
-            if (_disposed != 0 || !_workers.IsEmpty || _arriving > 0 || _listener is null) return;
-            _roundRobin?.Dispose();
-            _roundRobin = null;
-            _listener.Dispose();
-            _listener = null;
+            if (_disposed != 0 || !_workers.IsEmpty || _arriving > 0 || _handle is null || !_handle.Close()) return;
+            _handle = null;
         }
         _logger?.LogWarning("no worker is left and none is starting: port {Port} is closed, clients are refused", Port);
     }
@@ -630,37 +590,21 @@ public sealed class ClusterPrimary : IAsyncDisposable
         };
     }
 
-    /// <summary>Binds the shared port once: the primary's listening socket (round-robin, shared) or a check that it is free (reuse-port).</summary>
+    /// <summary>
+    /// Opens the shared port unless it is open, as the policy shares it: the primary's listening socket (round-robin,
+    /// shared) or a check that it is free (reuse-port). Reopened after <see cref="ClosePortIfNoWorkerIsLeft"/>: the same port.
+    /// </summary>
     private void OpenPort()
     {
-        if (_listener is not null || (Port != 0 && Settings.SchedulingPolicy == SchedulingPolicy.ReusePort)) return;
-        var endpoint = new IPEndPoint(Settings.Address, Port != 0 ? Port : Settings.Port); // reopened: the same port
-        var socket = new Socket(Settings.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
+        if (_handle is not null) return;
+        var endpoint = new IPEndPoint(Settings.Address, Port != 0 ? Port : Settings.Port);
+        _handle = Settings.SchedulingPolicy switch
         {
-            socket.Bind(endpoint);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            socket.Dispose();
-            throw new ClusterException($"Port {Settings.Port} on {Settings.Address} is in use: another process listens there. Stop it, or choose another port.", e);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new ClusterException($"Cannot bind {endpoint}: {e.Message}", e);
-        }
-        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-        if (Settings.SchedulingPolicy == SchedulingPolicy.ReusePort)
-        {
-            // Only a check (and a choice, for port 0): the workers bind it themselves, with SO_REUSEPORT.
-            socket.Dispose();
-            return;
-        }
-        socket.Listen(511);
-        _listener = socket;
-        if (Settings.SchedulingPolicy == SchedulingPolicy.RoundRobin) _roundRobin = new RoundRobinHandle(socket, Settings, PlaceCount, _logger);
-        _logger?.LogInformation("primary listening on {Address}:{Port} ({Policy})", Settings.Address, Port, Settings.SchedulingPolicy);
+            SchedulingPolicy.RoundRobin => new RoundRobinHandle(endpoint, Settings, PlaceCount, _logger),
+            SchedulingPolicy.Shared => new SharedHandle(endpoint, Settings, _logger),
+            _ => new ReusePortHandle(endpoint, Settings),
+        };
+        Port = _handle.Port;
     }
 
     private int PlaceCount()

@@ -96,6 +96,9 @@ internal sealed class HandOff : IDisposable
         }
     }
 
+    /// <summary>True once it takes no more connections (<see cref="Finish"/>, or the worker is gone).</summary>
+    public bool IsFinished => Volatile.Read(ref _closed) != 0;
+
     /// <summary>No more connections: what is queued is still sent, then the end marker.</summary>
     public void Finish() => Dispose();
 

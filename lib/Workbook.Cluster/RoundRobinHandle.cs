@@ -1,30 +1,37 @@
+using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Workbook.Processes;
+using Workbook.Processes.Native;
 
 namespace Workbook.Cluster;
 
 /// <summary>
 /// Node's round-robin handle: the primary owns the listening socket, accepts, and hands each connection to the
-/// next worker that is listening and has room, by passing its descriptor over that worker's hand-off socket.
+/// next worker that is listening and has room, by passing its descriptor over that worker's <see cref="HandOff"/>.
 /// "Room": fewer than <see cref="ClusterSettings.HandOffLimit"/> connections handed over and not yet settled
-/// (answered once, or closed). Connections that find no room wait here, and survive a worker's crash.
+/// (answered once, or closed); each connection a worker settles lets the queue move on. Connections that find no
+/// room wait here, and survive a worker's crash: those it never read go back to the front of the queue.
 /// </summary>
-internal sealed class RoundRobinHandle : IDisposable
+internal sealed class RoundRobinHandle : ISchedulingHandle
 {
     private readonly Socket _listener;
     private readonly ILogger? _logger;
     private readonly int? _limit;
+    private readonly ConcurrentDictionary<int, HandOff> _handOffs = new(); // every worker's, from its fork until its exit
     private readonly object _gate = new();
-    private readonly List<HandOff> _ready = [];
+    private readonly List<HandOff> _ready = []; // listening and not removed: they take turns
     private readonly Queue<Socket> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly AffinityRouter? _affinity;
     private int _next;
     private long _sticky, _rerouted;
 
-    public RoundRobinHandle(Socket listener, ClusterSettings settings, Func<int> places, ILogger? logger)
+    public RoundRobinHandle(IPEndPoint endpoint, ClusterSettings settings, Func<int> places, ILogger? logger)
     {
-        _listener = listener;
+        _listener = SharedPort.Listen(endpoint, settings, logger);
+        Port = SharedPort.PortOf(_listener);
         _limit = settings.HandOffLimit;
         _logger = logger;
         _affinity = settings.SessionAffinity switch
@@ -39,11 +46,7 @@ internal sealed class RoundRobinHandle : IDisposable
         acceptor.Start();
     }
 
-    /// <summary>Connections accepted and waiting for a worker with room.</summary>
-    public int Pending
-    {
-        get { lock (_gate) return _pending.Count; }
-    }
+    public int Port { get; }
 
     /// <summary>Connections that went to the worker their client had (by IP or cookie).</summary>
     public long Sticky => Interlocked.Read(ref _sticky);
@@ -51,38 +54,67 @@ internal sealed class RoundRobinHandle : IDisposable
     /// <summary>Connections whose client had a worker that no longer takes connections: they went round-robin.</summary>
     public long Rerouted => Interlocked.Read(ref _rerouted);
 
-    /// <summary>A worker now listens: it takes its turn from the next connection on.</summary>
-    public void Add(HandOff worker)
+    /// <summary>The worker inherits its end of a new hand-off socket; the primary keeps the other.</summary>
+    public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork)
     {
-        lock (_gate) _ready.Add(worker);
-        Distribute();
+        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, onSettled: Distribute);
+        ChildProcess process;
+        try
+        {
+            process = fork([(workerEnd, Cluster.WorkerSocketFd)]);
+        }
+        catch
+        {
+            handOff.Dispose();
+            throw;
+        }
+        finally
+        {
+            Libc.close(workerEnd);
+        }
+        if (process.Pid is null) handOff.Dispose();
+        else _handOffs[workerId] = handOff;
+        return process;
     }
 
-    /// <summary>The worker takes no new connections (it disconnects or died).</summary>
-    public void Remove(HandOff worker)
+    /// <summary>The worker now listens: it takes its turn from the next connection on (unless it was removed first).</summary>
+    public void Add(int workerId)
     {
-        lock (_gate) _ready.Remove(worker);
-    }
-
-    /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
-    public void Requeue(IEnumerable<Socket> connections)
-    {
+        if (!_handOffs.TryGetValue(workerId, out var handOff)) return;
         lock (_gate)
         {
-            // Checked under the lock Dispose empties the queue under: nothing is queued after it did.
-            if (_stop.IsCancellationRequested)
-            {
-                foreach (var c in connections) c.Dispose();
-                return;
-            }
-            var rest = _pending.ToList();
-            _pending.Clear();
-            foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
+            if (handOff.IsFinished || _ready.Contains(handOff)) return;
+            _ready.Add(handOff);
         }
         Distribute();
     }
 
-    public void Dispose()
+    /// <summary>The worker takes no new connections: what is queued for it is still sent, then the end marker.</summary>
+    public void Remove(int workerId)
+    {
+        if (!_handOffs.TryGetValue(workerId, out var handOff)) return;
+        lock (_gate)
+        {
+            _ready.Remove(handOff);
+            handOff.Finish(); // under the lock Add checks it under: a worker removed before it listened never joins
+        }
+    }
+
+    /// <summary>
+    /// After the worker's exit, the connections handed to it and not settled: those it never read still hold their
+    /// whole request and go to the other workers; the others were lost with it.
+    /// </summary>
+    public (int Rescued, int Lost) Exited(int workerId)
+    {
+        if (!_handOffs.TryRemove(workerId, out var handOff)) return (0, 0);
+        Unready(handOff);
+        var rescued = handOff.Rescue(out var lost);
+        Requeue(rescued);
+        return (rescued.Count, lost);
+    }
+
+    /// <summary>Stops accepting, and closes the connections still waiting for a worker.</summary>
+    public bool Close()
     {
         lock (_gate) _stop.Cancel();
         _listener.Dispose();
@@ -91,6 +123,7 @@ internal sealed class RoundRobinHandle : IDisposable
         {
             while (_pending.TryDequeue(out var socket)) socket.Dispose();
         }
+        return true;
     }
 
     private void AcceptLoop()
@@ -179,7 +212,30 @@ internal sealed class RoundRobinHandle : IDisposable
     /// <summary>A hand-off that failed (the worker died) puts the connection back for another worker.</summary>
     private void Failed(HandOff failed, Socket connection)
     {
-        Remove(failed);
+        Unready(failed);
         Requeue([connection]);
+    }
+
+    private void Unready(HandOff handOff)
+    {
+        lock (_gate) _ready.Remove(handOff);
+    }
+
+    /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
+    private void Requeue(IEnumerable<Socket> connections)
+    {
+        lock (_gate)
+        {
+            // Checked under the lock Close empties the queue under: nothing is queued after it did.
+            if (_stop.IsCancellationRequested)
+            {
+                foreach (var c in connections) c.Dispose();
+                return;
+            }
+            var rest = _pending.ToList();
+            _pending.Clear();
+            foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
+        }
+        Distribute();
     }
 }
