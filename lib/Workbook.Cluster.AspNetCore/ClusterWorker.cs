@@ -36,7 +36,7 @@ public sealed class ClusterWorker
     public async Task ExitBetweenRequestsAsync(int exitCode)
     {
         _listeners.Refuse();
-        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_settings.DrainTimeout)).ConfigureAwait(false);
+        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_settings.DisconnectTimeout)).ConfigureAwait(false);
         _logger.LogWarning("worker {Id} exits with code {Code} between requests", Id, exitCode);
         ImmediateExit.Now(exitCode);
     }

@@ -19,7 +19,7 @@ public static class ClusterWorkerExtensions
     /// </summary>
     public static IWebHostBuilder UseClusterWorker(this IWebHostBuilder builder)
     {
-        var settings = Cluster.Worker;
+        var settings = Cluster.WorkerSettings;
         if (settings is null) return builder;
 
         builder.UseSetting(WebHostDefaults.ServerUrlsKey, ""); // the cluster decides where this worker listens
@@ -34,7 +34,7 @@ public static class ClusterWorkerExtensions
             services.AddSingleton<IStartupFilter, CloseWhileDrainingFilter>();
             if (settings.AffinityCookie is not null) services.AddSingleton<IStartupFilter, AffinityCookieFilter>();
             services.AddHostedService<WorkerLifecycle>();
-            services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout);
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DisconnectTimeout);
         });
         builder.ConfigureKestrel((context, options) =>
         {
@@ -120,7 +120,7 @@ internal sealed class WorkerLifecycle(
         state.StartDraining();
         logger.LogInformation("worker {Id} draining ({Open} connections open)", settings.Id, state.OpenConnections);
         // The primary kills this worker after its DisconnectTimeout; this deadline only matters when it cannot.
-        var deadline = Task.Delay(settings.DrainTimeout + TimeSpan.FromSeconds(1));
+        var deadline = Task.Delay(settings.DisconnectTimeout + TimeSpan.FromSeconds(1));
         await Task.WhenAny(listeners.StopAcceptingAsync(), deadline);
         while (!deadline.IsCompleted && state.OpenConnections > 0)
         {

@@ -45,7 +45,7 @@ public sealed partial class ClusterPrimary
             [Cluster.PolicyVariable] = Cluster.PolicyName(Settings.SchedulingPolicy),
             [Cluster.AddressVariable] = Settings.Address.ToString(),
             [Cluster.PortVariable] = Port.ToString(),
-            [Cluster.DrainVariable] = ((long)Settings.DisconnectTimeout.TotalMilliseconds).ToString(),
+            [Cluster.DisconnectTimeoutVariable] = ((long)Settings.DisconnectTimeout.TotalMilliseconds).ToString(),
         };
         if (Settings.SessionAffinity == SessionAffinity.Cookie) env[Cluster.AffinityCookieVariable] = Settings.AffinityCookieName;
 
