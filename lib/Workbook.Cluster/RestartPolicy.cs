@@ -17,6 +17,7 @@ public sealed record RestartPolicy
     /// <summary>No restarts: a crashed worker stays gone (the notes' cluster without its 'exit' handler).</summary>
     public static RestartPolicy Never { get; } = new() { Enabled = false };
 
+    /// <summary>False: a crashed worker stays gone (see <see cref="Never"/>).</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>A worker that dies sooner than this after its fork crashed at start-up, or nearly: unstable. PM2's default, 1 s.</summary>

@@ -52,6 +52,7 @@ public sealed class Worker
     /// <summary>Node's <c>worker.process</c>: the child process itself.</summary>
     public ChildProcess Process { get; }
 
+    /// <summary>The primary that forked this worker.</summary>
     public ClusterPrimary Primary { get; }
 
     /// <summary>True while the channel to the worker is open.</summary>
