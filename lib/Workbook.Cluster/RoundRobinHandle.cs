@@ -203,7 +203,7 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
                 }
                 if (worker is null) return; // every worker is full: the connection waits for one to settle
                 connection = _pending.Dequeue();
-                worker.Reserve(); // counted at once, so two threads distributing cannot both fill the last place
+                worker.Reserve(); // counted at once, so two threads distributing cannot both take the last one its limit allows
             }
             worker.Enqueue(connection, onFailed: Failed);
         }
