@@ -35,7 +35,7 @@ public sealed class ClusterWorker
     public async Task ExitBetweenRequestsAsync(int exitCode)
     {
         _listeners.Refuse();
-        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_child.DrainTimeout)).ConfigureAwait(false);
+        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_child.DisconnectTimeout)).ConfigureAwait(false);
         _logger.LogWarning("worker {Id} exits with code {Code} between requests", Id, exitCode);
         _child.ExitNow(exitCode);
     }

@@ -34,7 +34,7 @@ public static class ClusterWorkerExtensions
             services.AddSingleton<IStartupFilter, CloseWhileDrainingFilter>();
             if (child.AffinityCookie is not null) services.AddSingleton<IStartupFilter, AffinityCookieFilter>();
             services.AddHostedService<WorkerLifecycle>();
-            services.Configure<HostOptions>(o => o.ShutdownTimeout = child.DrainTimeout);
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = child.DisconnectTimeout);
         });
         builder.ConfigureKestrel((context, options) =>
         {

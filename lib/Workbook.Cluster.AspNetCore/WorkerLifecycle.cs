@@ -35,7 +35,7 @@ internal sealed class WorkerLifecycle(
         state.StartDraining();
         logger.LogInformation("worker {Id} draining ({Open} connections open)", child.Id, state.OpenConnections);
         // The primary kills this worker after its DisconnectTimeout; this deadline only matters when it cannot.
-        var deadline = Task.Delay(child.DrainTimeout + TimeSpan.FromSeconds(1));
+        var deadline = Task.Delay(child.DisconnectTimeout + TimeSpan.FromSeconds(1));
         await Task.WhenAny(listeners.StopAcceptingAsync(), deadline);
         while (!deadline.IsCompleted && state.OpenConnections > 0)
         {

@@ -15,23 +15,23 @@ public static class Cluster
     internal const string PolicyVariable = "WORKBOOK_CLUSTER_POLICY";
     internal const string AddressVariable = "WORKBOOK_CLUSTER_ADDRESS";
     internal const string PortVariable = "WORKBOOK_CLUSTER_PORT";
-    internal const string DrainVariable = "WORKBOOK_CLUSTER_DRAIN_MS";
+    internal const string DisconnectTimeoutVariable = "WORKBOOK_CLUSTER_DISCONNECT_TIMEOUT_MS";
     internal const string AffinityCookieVariable = "WORKBOOK_CLUSTER_AFFINITY_COOKIE";
 
     /// <summary>The fd number at which a worker finds its hand-off socket (round-robin) or the listening socket (shared).</summary>
     internal const int WorkerSocketFd = 4;
 
-    private static readonly Lazy<WorkerSettings?> Settings = new(WorkerSettings.FromEnvironment);
+    private static readonly Lazy<WorkerSettings?> LazyWorkerSettings = new(Workbook.Cluster.WorkerSettings.FromEnvironment);
     private static readonly Lazy<ISharedStore> WorkerStore = new(() => new PrimaryStoreClient());
 
     /// <summary>True when this process was forked by a cluster primary.</summary>
-    public static bool IsWorker => Settings.Value is not null;
+    public static bool IsWorker => WorkerSettings is not null;
 
     /// <summary>True unless this process is a cluster worker.</summary>
     public static bool IsPrimary => !IsWorker;
 
     /// <summary>In a worker, its id (Node's <c>cluster.worker.id</c>): 1 for the first worker forked, and so on.</summary>
-    public static int? WorkerId => Settings.Value?.Id;
+    public static int? WorkerId => WorkerSettings?.Id;
 
     /// <summary>
     /// In a worker: the primary's shared store (<see cref="ClusterPrimary.Store"/>), reached over this worker's
@@ -43,7 +43,7 @@ public static class Cluster
         : throw new InvalidOperationException("Cluster.Store is a worker's way to the primary's store, and this process is not a cluster worker. In the primary, use ClusterPrimary.Store.");
 
     /// <summary>What the primary told this worker (for the worker-side integration); null in a primary.</summary>
-    internal static WorkerSettings? Worker => Settings.Value;
+    internal static WorkerSettings? WorkerSettings => LazyWorkerSettings.Value;
 
     /// <summary>The program that is running: the entry assembly, run with dotnet (Node re-runs the main script).</summary>
     internal static string ThisProgram() => Assembly.GetEntryAssembly()?.Location is { Length: > 0 } path ? path : "";
@@ -57,7 +57,7 @@ public static class Cluster
 }
 
 /// <summary>A worker's view of its cluster, read from the variables the primary set.</summary>
-internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DrainTimeout, string? AffinityCookie = null)
+internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DisconnectTimeout, string? AffinityCookie = null)
 {
     public static WorkerSettings? FromEnvironment()
     {
@@ -70,12 +70,12 @@ internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress
         };
         var address = IPAddress.TryParse(Environment.GetEnvironmentVariable(Cluster.AddressVariable), out var a) ? a : IPAddress.Loopback;
         var port = int.TryParse(Environment.GetEnvironmentVariable(Cluster.PortVariable), out var p) ? p : 0;
-        var drain = int.TryParse(Environment.GetEnvironmentVariable(Cluster.DrainVariable), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(10);
+        var disconnectTimeout = int.TryParse(Environment.GetEnvironmentVariable(Cluster.DisconnectTimeoutVariable), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(10);
         var cookie = Environment.GetEnvironmentVariable(Cluster.AffinityCookieVariable) is { Length: > 0 } name ? name : null;
         // Not handed on to this worker's own children: they are not workers.
-        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DrainVariable, Cluster.AffinityCookieVariable })
+        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DisconnectTimeoutVariable, Cluster.AffinityCookieVariable })
             Environment.SetEnvironmentVariable(v, null);
-        return new WorkerSettings(id, policy, address, port, drain, cookie);
+        return new WorkerSettings(id, policy, address, port, disconnectTimeout, cookie);
     }
 }
 

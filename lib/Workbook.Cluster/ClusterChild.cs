@@ -15,7 +15,7 @@ namespace Workbook.Cluster;
 /// </summary>
 /// <remarks>
 /// The disconnect is answered by exiting: the server stops accepting (round-robin: once <see cref="HandOffReceiver.Ended"/>),
-/// finishes what it has in flight within <see cref="DrainTimeout"/>, and the process ends. The primary kills a worker
+/// finishes what it has in flight within <see cref="DisconnectTimeout"/>, and the process ends. The primary kills a worker
 /// that is still there after that.
 /// </remarks>
 public sealed class ClusterChild
@@ -23,7 +23,7 @@ public sealed class ClusterChild
     private const int SOL_SOCKET = 1;
     private const int SO_REUSEPORT = 15;
 
-    private static readonly Lazy<ClusterChild?> Instance = new(() => Cluster.Worker is { } settings ? new ClusterChild(settings) : null);
+    private static readonly Lazy<ClusterChild?> Instance = new(() => Cluster.WorkerSettings is { } settings ? new ClusterChild(settings) : null);
 
     private readonly WorkerSettings _settings;
     private readonly CancellationTokenSource _disconnect = new();
@@ -56,7 +56,7 @@ public sealed class ClusterChild
     public IPEndPoint EndPoint => new(_settings.Address, _settings.Port);
 
     /// <summary>How long the primary lets this worker drain after a disconnect request before it kills it.</summary>
-    public TimeSpan DrainTimeout => _settings.DrainTimeout;
+    public TimeSpan DisconnectTimeout => _settings.DisconnectTimeout;
 
     /// <summary>Under <see cref="SessionAffinity.Cookie"/>: the cookie that names this worker (its value is <see cref="Id"/>); null otherwise.</summary>
     public string? AffinityCookie => _settings.AffinityCookie;

@@ -1,39 +1,42 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Workbook.Cluster.Native;
+using Workbook.Processes;
 using Workbook.Processes.Native;
 
 namespace Workbook.Cluster;
 
 /// <summary>
 /// Node's round-robin handle: the primary owns the listening socket, accepts, and hands each connection to the
-/// next worker that is listening and has room, by passing its descriptor over that worker's hand-off socket.
+/// next worker that is listening and has room, by passing its descriptor over that worker's <see cref="HandOff"/>.
 /// "Room": fewer than <see cref="ClusterSettings.HandOffLimit"/> connections handed over and not yet settled
-/// (answered once, or closed). Connections that find no room wait here, and survive a worker's crash.
+/// (answered once, or closed); each connection a worker settles lets the queue move on. Connections that find no
+/// room wait here, and survive a worker's crash: those it never read go back to the front of the queue.
 /// </summary>
-internal sealed class RoundRobinHandle : IDisposable
+internal sealed class RoundRobinHandle : ISchedulingHandle
 {
     private readonly Socket _listener;
     private readonly ILogger? _logger;
     private readonly int? _limit;
+    private readonly ConcurrentDictionary<int, HandOff> _handOffs = new(); // every worker's, from its fork until its exit
     private readonly object _gate = new();
-    private readonly List<HandOff> _ready = [];
+    private readonly List<HandOff> _ready = []; // listening and not removed: they take turns
     private readonly Queue<Socket> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly AffinityRouter? _affinity;
     private int _next;
     private long _sticky, _rerouted;
 
-    public RoundRobinHandle(Socket listener, ClusterSettings settings, Func<int> slots, ILogger? logger)
+    public RoundRobinHandle(IPEndPoint endpoint, ClusterSettings settings, Func<int> places, ILogger? logger)
     {
-        _listener = listener;
+        _listener = SharedPort.Listen(endpoint, settings, logger);
+        Port = SharedPort.PortOf(_listener);
         _limit = settings.HandOffLimit;
         _logger = logger;
         _affinity = settings.SessionAffinity switch
         {
-            SessionAffinity.ClientIp => new ClientIpRouter(this, slots),
+            SessionAffinity.ClientIp => new ClientIpRouter(this, places),
             SessionAffinity.Cookie => new CookieRouter(this, settings.AffinityCookieName, settings.AffinityReadTimeout, logger),
             _ => null,
         };
@@ -43,11 +46,7 @@ internal sealed class RoundRobinHandle : IDisposable
         acceptor.Start();
     }
 
-    /// <summary>Connections accepted and waiting for a worker with room.</summary>
-    public int Pending
-    {
-        get { lock (_gate) return _pending.Count; }
-    }
+    public int Port { get; }
 
     /// <summary>Connections that went to the worker their client had (by IP or cookie).</summary>
     public long Sticky => Interlocked.Read(ref _sticky);
@@ -55,38 +54,67 @@ internal sealed class RoundRobinHandle : IDisposable
     /// <summary>Connections whose client had a worker that no longer takes connections: they went round-robin.</summary>
     public long Rerouted => Interlocked.Read(ref _rerouted);
 
-    /// <summary>A worker now listens: it takes its turn from the next connection on.</summary>
-    public void Add(HandOff worker)
+    /// <summary>The worker inherits its end of a new hand-off socket; the primary keeps the other.</summary>
+    public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork)
     {
-        lock (_gate) _ready.Add(worker);
-        Distribute();
+        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, onSettled: Distribute);
+        ChildProcess process;
+        try
+        {
+            process = fork([(workerEnd, Cluster.WorkerSocketFd)]);
+        }
+        catch
+        {
+            handOff.Dispose();
+            throw;
+        }
+        finally
+        {
+            Libc.close(workerEnd);
+        }
+        if (process.Pid is null) handOff.Dispose();
+        else _handOffs[workerId] = handOff;
+        return process;
     }
 
-    /// <summary>The worker takes no new connections (it disconnects or died).</summary>
-    public void Remove(HandOff worker)
+    /// <summary>The worker now listens: it takes its turn from the next connection on (unless it was removed first).</summary>
+    public void Add(int workerId)
     {
-        lock (_gate) _ready.Remove(worker);
-    }
-
-    /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
-    public void Requeue(IEnumerable<Socket> connections)
-    {
+        if (!_handOffs.TryGetValue(workerId, out var handOff)) return;
         lock (_gate)
         {
-            // Checked under the lock Dispose empties the queue under: nothing is queued after it did.
-            if (_stop.IsCancellationRequested)
-            {
-                foreach (var c in connections) c.Dispose();
-                return;
-            }
-            var rest = _pending.ToList();
-            _pending.Clear();
-            foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
+            if (handOff.IsFinished || _ready.Contains(handOff)) return;
+            _ready.Add(handOff);
         }
         Distribute();
     }
 
-    public void Dispose()
+    /// <summary>The worker takes no new connections: what is queued for it is still sent, then the end marker.</summary>
+    public void Remove(int workerId)
+    {
+        if (!_handOffs.TryGetValue(workerId, out var handOff)) return;
+        lock (_gate)
+        {
+            _ready.Remove(handOff);
+            handOff.Finish(); // under the lock Add checks it under: a worker removed before it listened never joins
+        }
+    }
+
+    /// <summary>
+    /// After the worker's exit, the connections handed to it and not settled: those it never read still hold their
+    /// whole request and go to the other workers; the others were lost with it.
+    /// </summary>
+    public (int Rescued, int Lost) Exited(int workerId)
+    {
+        if (!_handOffs.TryRemove(workerId, out var handOff)) return (0, 0);
+        Unready(handOff);
+        var rescued = handOff.Rescue(out var lost);
+        Requeue(rescued);
+        return (rescued.Count, lost);
+    }
+
+    /// <summary>Stops accepting, and closes the connections still waiting for a worker.</summary>
+    public bool Close()
     {
         lock (_gate) _stop.Cancel();
         _listener.Dispose();
@@ -95,6 +123,7 @@ internal sealed class RoundRobinHandle : IDisposable
         {
             while (_pending.TryDequeue(out var socket)) socket.Dispose();
         }
+        return true;
     }
 
     private void AcceptLoop()
@@ -147,7 +176,7 @@ internal sealed class RoundRobinHandle : IDisposable
                 else
                 {
                     _rerouted++;
-                    if (spread is uint key && _ready.Count > 0) target = _ready.OrderBy(h => h.Slot).ElementAt((int)(key % (uint)_ready.Count));
+                    if (spread is uint key && _ready.Count > 0) target = _ready.OrderBy(h => h.Place).ElementAt((int)(key % (uint)_ready.Count));
                 }
                 target?.Reserve();
             }
@@ -174,7 +203,7 @@ internal sealed class RoundRobinHandle : IDisposable
                 }
                 if (worker is null) return; // every worker is full: the connection waits for one to settle
                 connection = _pending.Dequeue();
-                worker.Reserve(); // counted at once, so two threads distributing cannot both fill the last place
+                worker.Reserve(); // counted at once, so two threads distributing cannot both take the last one its limit allows
             }
             worker.Enqueue(connection, onFailed: Failed);
         }
@@ -183,242 +212,30 @@ internal sealed class RoundRobinHandle : IDisposable
     /// <summary>A hand-off that failed (the worker died) puts the connection back for another worker.</summary>
     private void Failed(HandOff failed, Socket connection)
     {
-        Remove(failed);
+        Unready(failed);
         Requeue([connection]);
     }
-}
 
-/// <summary>
-/// The primary's end of one worker's hand-off socket. Messages: to the worker, [1, id] with a connection's
-/// descriptor, or [0] for "no more"; from the worker, [2, id] when that connection has settled (answered once,
-/// or closed). The primary keeps its own copy of each connection until it settles: if the worker dies first and
-/// the request was never read, the connection is still whole and another worker can serve it.
-/// </summary>
-internal sealed class HandOff : IDisposable
-{
-    public const byte EndTag = 0;
-    public const byte ConnectionTag = 1;
-    public const byte SettledTag = 2;
-    public const int MessageLength = 5;
-
-    private readonly int _socket;
-    private readonly string _name;
-    private readonly Action _onSettled;
-    private readonly BlockingCollection<(Socket Connection, Action<HandOff, Socket> OnFailed)> _queue = new();
-    private readonly object _sendGate = new();
-    private readonly Dictionary<uint, Socket> _unsettled = [];
-    private int _reserved; // under lock of _unsettled: assigned here, not yet sent
-    private uint _nextId;
-    private bool _socketClosed; // under _sendGate
-    private readonly Thread _sender;
-    private readonly Thread _reader;
-    private int _closed;
-    private long _handedOver;
-
-    private HandOff(int socket, string name, int workerId, int slot, Action onSettled)
+    private void Unready(HandOff handOff)
     {
-        _socket = socket;
-        _name = name;
-        WorkerId = workerId;
-        Slot = slot;
-        _onSettled = onSettled;
-        _sender = new Thread(Send) { IsBackground = true, Name = $"hand-off to {name}" };
-        _sender.Start();
-        _reader = new Thread(ReadSettled) { IsBackground = true, Name = $"settled from {name}" };
-        _reader.Start();
+        lock (_gate) _ready.Remove(handOff);
     }
 
-    /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int slot, Action onSettled)
+    /// <summary>Connections rescued from a dead worker go to the front of the queue: their clients have waited longest.</summary>
+    private void Requeue(IEnumerable<Socket> connections)
     {
-        int* fds = stackalloc int[2];
-        if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
-            throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name, workerId, slot, onSettled), fds[1]);
-    }
-
-    /// <summary>The worker's id (what its affinity cookie names).</summary>
-    public int WorkerId { get; }
-
-    /// <summary>The worker's place in the cluster (what a client IP hashes to).</summary>
-    public int Slot { get; }
-
-    /// <summary>How many connections were handed over successfully.</summary>
-    public long HandedOver => Interlocked.Read(ref _handedOver);
-
-    /// <summary>Connections handed over that have not settled yet.</summary>
-    public int Unsettled
-    {
-        get { lock (_unsettled) return _unsettled.Count + _reserved; }
-    }
-
-    /// <summary>Counts a connection about to be enqueued here.</summary>
-    public void Reserve()
-    {
-        lock (_unsettled) _reserved++;
-    }
-
-    public void Enqueue(Socket connection, Action<HandOff, Socket> onFailed)
-    {
-        // Fast path: nothing queued, so send right here without waiting; the queue thread takes the rest.
-        if (_queue.Count == 0 && Volatile.Read(ref _closed) == 0)
+        lock (_gate)
         {
-            lock (_sendGate)
+            // Checked under the lock Close empties the queue under: nothing is queued after it did.
+            if (_stop.IsCancellationRequested)
             {
-                if (!_socketClosed && Volatile.Read(ref _closed) == 0 && _queue.Count == 0 && TrySend(connection, wait: false) == 0) return;
+                foreach (var c in connections) c.Dispose();
+                return;
             }
+            var rest = _pending.ToList();
+            _pending.Clear();
+            foreach (var c in connections.Concat(rest)) _pending.Enqueue(c);
         }
-        try
-        {
-            _queue.Add((connection, onFailed));
-        }
-        catch (InvalidOperationException)
-        {
-            onFailed(this, connection); // finished: give it to someone else
-        }
+        Distribute();
     }
-
-    /// <summary>No more connections: what is queued is still sent, then the end marker.</summary>
-    public void Finish() => Dispose();
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-        _queue.CompleteAdding();
-    }
-
-    /// <summary>
-    /// After the worker died: the connections it never touched (it read nothing and wrote nothing; their request,
-    /// if it came yet, still waits in the socket) are returned for another worker. Those it had answered and closed
-    /// are not lost, even if the worker died before it said so (it settles a connection from a thread-pool callback,
-    /// which lags behind a worker busy with CPU work). The others were lost with it and are closed. Returns the
-    /// rescued ones.
-    /// </summary>
-    public List<Socket> Rescue(out int lost)
-    {
-        Dispose();
-        // What the worker settled just before it died is still to be read: the reader ends at the socket's end.
-        _reader.Join(TimeSpan.FromSeconds(2));
-        List<Socket> held;
-        lock (_unsettled)
-        {
-            held = [.. _unsettled.Values];
-            _unsettled.Clear();
-            _reserved = 0;
-        }
-        var rescued = new List<Socket>();
-        lost = 0;
-        foreach (var connection in held)
-        {
-            var state = StateOf(connection);
-            if (state == HeldState.Untouched) rescued.Add(connection);
-            else
-            {
-                if (state == HeldState.Lost) lost++;
-                connection.Dispose();
-            }
-        }
-        return rescued;
-    }
-
-    private enum HeldState { Untouched, Finished, Lost }
-
-    /// <summary>
-    /// From the socket's TCP_INFO. Untouched: no byte read or written — everything the client sent is still unread
-    /// (bytes received equals FIONREAD) and nothing was sent back (bytes acked is 0); unread bytes alone are not
-    /// enough, as a request that had not arrived yet when the worker died also leaves none. Finished: something was
-    /// sent and acknowledged, and the connection is no longer established (the worker closed it after its answer,
-    /// or the client closed it): its client is not waiting for anything. Lost: the rest — read and not answered,
-    /// half answered, or a keep-alive connection the client may send its next request on.
-    /// </summary>
-    private static HeldState StateOf(Socket connection)
-    {
-        const int IPPROTO_TCP = 6, TCP_INFO = 11, BytesAcked = 120, BytesReceived = 128; // struct tcp_info, Linux 4.1+
-        const byte Established = 1; // tcpi_state, the first byte
-        Span<byte> info = stackalloc byte[256];
-        try
-        {
-            if (connection.GetRawSocketOption(IPPROTO_TCP, TCP_INFO, info) < BytesReceived + 8) return HeldState.Lost;
-            var acked = BinaryPrimitives.ReadUInt64LittleEndian(info[BytesAcked..]);
-            if (acked == 0 && BinaryPrimitives.ReadUInt64LittleEndian(info[BytesReceived..]) == (ulong)connection.Available)
-                return HeldState.Untouched;
-            return acked > 0 && info[0] != Established ? HeldState.Finished : HeldState.Lost;
-        }
-        catch (SocketException)
-        {
-            return HeldState.Lost; // the client is gone already
-        }
-    }
-
-    private int TrySend(Socket connection, bool wait)
-    {
-        uint id;
-        lock (_unsettled)
-        {
-            if (_reserved > 0) _reserved--;
-            id = ++_nextId;
-            _unsettled[id] = connection;
-        }
-        Span<byte> message = stackalloc byte[MessageLength];
-        message[0] = ConnectionTag;
-        BinaryPrimitives.WriteUInt32LittleEndian(message[1..], id);
-        var errno = FdPassing.Send(_socket, (int)connection.SafeHandle.DangerousGetHandle(), message, wait);
-        if (errno == 0)
-        {
-            Interlocked.Increment(ref _handedOver);
-            return 0;
-        }
-        lock (_unsettled) _unsettled.Remove(id);
-        return errno;
-    }
-
-    private void Send()
-    {
-        bool failed = false;
-        foreach (var (connection, onFailed) in _queue.GetConsumingEnumerable())
-        {
-            int errno;
-            lock (_sendGate) errno = _socketClosed ? 32 : TrySend(connection, wait: true);
-            if (errno == 0) continue;
-            // EPIPE/ECONNRESET: the worker is gone. This and every queued connection go to the others.
-            failed = true;
-            Dispose();
-            onFailed(this, connection);
-            while (_queue.TryTake(out var rest)) rest.OnFailed(this, rest.Connection);
-            break;
-        }
-        lock (_sendGate)
-        {
-            if (!failed && !_socketClosed) FdPassing.Send(_socket, -1, [EndTag]);
-        }
-    }
-
-    private void ReadSettled()
-    {
-        Span<byte> message = stackalloc byte[MessageLength];
-        while (true)
-        {
-            var received = FdPassing.Receive(_socket, message);
-            if (received.Closed) break;
-            if (received.Fd >= 0) Libc.close(received.Fd); // a worker never sends descriptors back
-            if (received.Length < MessageLength || message[0] != SettledTag) continue;
-            var id = BinaryPrimitives.ReadUInt32LittleEndian(message[1..]);
-            Socket? connection;
-            lock (_unsettled)
-            {
-                if (_unsettled.Remove(id, out connection) is false) continue;
-            }
-            connection!.Dispose(); // the worker has it in hand; the primary's copy is not needed any more
-            _onSettled();
-        }
-        // The worker is gone (or closed its end): nothing will settle any more. The socket is closed only once the
-        // sender is done with it: its number could otherwise be reused by an accepted connection, and the end
-        // marker sent into a client's stream.
-        lock (_sendGate) _socketClosed = true;
-        Dispose();
-        _sender.Join();
-        Libc.close(_socket);
-    }
-
-    public override string ToString() => $"hand-off to {_name}";
 }

@@ -19,16 +19,16 @@ public sealed class Worker
     private long _exitedAt;
     private bool _exitedAfterDisconnect;
 
-    internal Worker(int id, ChildProcess process, ClusterPrimary primary, Slot slot)
+    internal Worker(int id, ChildProcess process, ClusterPrimary primary, WorkerPlace place)
     {
         Id = id;
         Process = process;
         Primary = primary;
-        Slot = slot;
+        WorkerPlace = place;
     }
 
     /// <summary>The place this worker fills (kept by its replacements).</summary>
-    internal Slot Slot { get; }
+    internal WorkerPlace WorkerPlace { get; }
 
     /// <summary>Its last lines on stderr: kept with the worker, so they go when it goes.</summary>
     internal OutputTail StderrTail { get; } = new(20);
@@ -44,7 +44,7 @@ public sealed class Worker
     /// is stopped for good (scaling down with <see cref="Disconnect"/> or <see cref="Kill"/>) or its restarts gave up,
     /// its number is not reused, and the next <see cref="ClusterPrimary.Fork"/> takes a new one.
     /// </summary>
-    public int Place => Slot.Number;
+    public int Place => WorkerPlace.Number;
 
     /// <summary>Node's <c>worker.process.pid</c>; null when the process could not be started.</summary>
     public int? Pid => Process.Pid;
@@ -52,6 +52,7 @@ public sealed class Worker
     /// <summary>Node's <c>worker.process</c>: the child process itself.</summary>
     public ChildProcess Process { get; }
 
+    /// <summary>The primary that forked this worker.</summary>
     public ClusterPrimary Primary { get; }
 
     /// <summary>True while the channel to the worker is open.</summary>

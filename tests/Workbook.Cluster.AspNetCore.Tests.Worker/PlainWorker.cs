@@ -45,7 +45,7 @@ internal static class PlainWorker
         }
         Task[] inFlight;
         lock (serving) inFlight = [.. serving];
-        await Task.WhenAny(Task.WhenAll(inFlight), Task.Delay(child.DrainTimeout));
+        await Task.WhenAny(Task.WhenAll(inFlight), Task.Delay(child.DisconnectTimeout));
         return 0;
     }
 

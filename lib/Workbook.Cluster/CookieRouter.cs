@@ -1,60 +1,9 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Workbook.Processes.Native;
 
 namespace Workbook.Cluster;
-
-/// <summary>Chooses a new connection's worker for <see cref="SessionAffinity"/>; hands it back to the round-robin handle.</summary>
-internal abstract class AffinityRouter : IDisposable
-{
-    /// <summary>Routes the accepted connection, now or later: always ends in <see cref="RoundRobinHandle.Dispatch"/>.</summary>
-    public abstract void Route(Socket connection);
-
-    public virtual void Dispose()
-    {
-    }
-}
-
-/// <summary>
-/// By client IP: a hash of the address picks one of the cluster's places (slots), so a client keeps reaching the
-/// worker in that place. While no worker listens there (it crashed and waits for its restart, or gave up), the
-/// same hash picks one of the workers that do, so the client still sees one worker rather than a new one per
-/// connection.
-/// </summary>
-internal sealed class ClientIpRouter(RoundRobinHandle handle, Func<int> slots) : AffinityRouter
-{
-    public override void Route(Socket connection)
-    {
-        int count = slots();
-        if (count == 0 || connection.RemoteEndPoint is not IPEndPoint remote)
-        {
-            handle.Dispatch(connection, preferred: null);
-            return;
-        }
-        var hash = Hash(remote.Address);
-        int slot = (int)(hash % (uint)count) + 1;
-        handle.Dispatch(connection, h => h.Slot == slot, spread: hash);
-    }
-
-    /// <summary>
-    /// FNV-1a over the address bytes, then a final mix (MurmurHash3's) so the low bits depend on every bit of the
-    /// address: without it, "hash mod 2" is just the parity of the octets. Stable across runs and processes.
-    /// </summary>
-    internal static uint Hash(IPAddress address)
-    {
-        uint hash = 2166136261;
-        foreach (var b in address.GetAddressBytes()) hash = (hash ^ b) * 16777619;
-        hash ^= hash >> 16;
-        hash *= 0x85ebca6b;
-        hash ^= hash >> 13;
-        hash *= 0xc2b2ae35;
-        hash ^= hash >> 16;
-        return hash;
-    }
-}
 
 /// <summary>
 /// By cookie: one thread watches new connections until their request headers have arrived, reads them with
@@ -220,35 +169,5 @@ internal sealed class CookieRouter : AffinityRouter
         var complete = RequestHead.TryFindCookie(buffer.AsSpan(0, length), _cookie, out var value);
         if (complete && int.TryParse(value, out var id)) workerId = id;
         return complete || length == buffer.Length; // a head longer than the buffer: give up on it
-    }
-}
-
-/// <summary>Just enough of HTTP/1.1 to find one cookie in a request head (a full parser would be the worker's job).</summary>
-internal static class RequestHead
-{
-    private static readonly byte[] End = "\r\n\r\n"u8.ToArray();
-
-    /// <summary>False while the head is incomplete; true once it is, with the cookie's value (or null).</summary>
-    public static bool TryFindCookie(ReadOnlySpan<byte> bytes, string name, out string? value)
-    {
-        value = null;
-        var end = bytes.IndexOf(End);
-        if (end < 0) return false;
-        var head = Encoding.Latin1.GetString(bytes[..end]);
-        foreach (var line in head.Split("\r\n").Skip(1))
-        {
-            var colon = line.IndexOf(':');
-            if (colon <= 0 || !line.AsSpan(0, colon).Trim().Equals("Cookie", StringComparison.OrdinalIgnoreCase)) continue;
-            foreach (var pair in line[(colon + 1)..].Split(';'))
-            {
-                var equals = pair.IndexOf('=');
-                if (equals > 0 && pair.AsSpan(0, equals).Trim().SequenceEqual(name))
-                {
-                    value = pair[(equals + 1)..].Trim().Trim('"');
-                    return true;
-                }
-            }
-        }
-        return true;
     }
 }
