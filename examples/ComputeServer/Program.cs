@@ -115,7 +115,7 @@ static async Task<(string, int, string)> ComputeInChildAsync(long iterations)
     }
     finally
     {
-        child.Disconnect(); // the child exits when its channel closes
+        if (child.Connected) child.Disconnect(); // the child exits when its channel closes (a crashed child closed it already)
     }
 }
 

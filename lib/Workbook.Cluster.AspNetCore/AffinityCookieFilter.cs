@@ -8,12 +8,12 @@ namespace Workbook.Cluster.AspNetCore;
 /// Under <see cref="SessionAffinity.Cookie"/>: every response to a client that does not carry this worker's
 /// affinity cookie sets it, so the primary routes the client's next connections here.
 /// </summary>
-internal sealed class AffinityCookieFilter(WorkerSettings settings) : IStartupFilter
+internal sealed class AffinityCookieFilter(ClusterChild child) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        var name = settings.AffinityCookie!;
-        var mine = settings.Id.ToString();
+        var name = child.AffinityCookie!;
+        var mine = child.Id.ToString();
         var options = new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true };
         app.Use((context, nextMiddleware) =>
         {

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Workbook.Cluster.Native;
 
 namespace Workbook.Cluster.AspNetCore;
 
@@ -10,21 +9,21 @@ namespace Workbook.Cluster.AspNetCore;
 /// </summary>
 public sealed class ClusterWorker
 {
-    private readonly WorkerSettings _settings;
+    private readonly ClusterChild _child;
     private readonly WorkerState _state;
     private readonly ClusterListenerFactory _listeners;
     private readonly ILogger<ClusterWorker> _logger;
 
-    internal ClusterWorker(WorkerSettings settings, WorkerState state, ClusterListenerFactory listeners, ILogger<ClusterWorker> logger)
+    internal ClusterWorker(ClusterChild child, WorkerState state, ClusterListenerFactory listeners, ILogger<ClusterWorker> logger)
     {
-        _settings = settings;
+        _child = child;
         _state = state;
         _listeners = listeners;
         _logger = logger;
     }
 
     /// <summary>Node's <c>cluster.worker.id</c>.</summary>
-    public int Id => _settings.Id;
+    public int Id => _child.Id;
 
     /// <summary>
     /// Exits with <paramref name="exitCode"/> at the first moment no request is in progress — what
@@ -36,9 +35,9 @@ public sealed class ClusterWorker
     public async Task ExitBetweenRequestsAsync(int exitCode)
     {
         _listeners.Refuse();
-        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_settings.DrainTimeout)).ConfigureAwait(false);
+        await Task.WhenAny(_state.WhenNotBusy, Task.Delay(_child.DrainTimeout)).ConfigureAwait(false);
         _logger.LogWarning("worker {Id} exits with code {Code} between requests", Id, exitCode);
-        ImmediateExit.Now(exitCode);
+        _child.ExitNow(exitCode);
     }
 
     /// <summary>
@@ -49,6 +48,6 @@ public sealed class ClusterWorker
     public void ExitNow(int exitCode)
     {
         _logger.LogWarning("worker {Id} exits with code {Code} now", Id, exitCode);
-        ImmediateExit.Now(exitCode);
+        _child.ExitNow(exitCode);
     }
 }

@@ -7,16 +7,16 @@ namespace Workbook.LoadTesting;
 
 /// <summary>
 /// Counts and latencies of a run, safe to record from many requests at once. Every finished request lands in
-/// exactly one per-second slot (by completion time), so the timeline adds up to the totals.
+/// exactly one second of the timeline (by completion time), so the timeline adds up to the totals.
 /// </summary>
 internal sealed class LoadRecorder
 {
     private const long HighestMicros = 10L * 60 * 1_000_000; // 10 minutes
 
     private readonly long _start;
-    private readonly Slot[] _slots;
+    private readonly Second?[] _seconds;
     private readonly LongConcurrentHistogram _latency = new(1, HighestMicros, 3);
-    private readonly long[] _failures = new long[Enum.GetValues<FailureReason>().Length];
+    private readonly long[] _failures = FailureReasons.NewCounts();
     private readonly ConcurrentDictionary<int, StrongBox<long>> _statusCodes = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _byAttribution = new();
     private readonly ConcurrentQueue<LoadMark> _marks = new();
@@ -29,8 +29,7 @@ internal sealed class LoadRecorder
         _start = start;
         _endsAt = start + (long)(offered.TotalSeconds * Stopwatch.Frequency);
         _startedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(start);
-        _slots = new Slot[(int)Math.Ceiling(span.TotalSeconds) + 1];
-        for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
+        _seconds = new Second?[(int)Math.Ceiling(span.TotalSeconds) + 1]; // each made when first needed: a long run grows as it goes
     }
 
     public long Requests => Interlocked.Read(ref _requests);
@@ -57,26 +56,26 @@ internal sealed class LoadRecorder
     public void Answered(long scheduledAt, long completedAt, int status, string? attribution)
     {
         Interlocked.Decrement(ref _inFlight);
-        var slot = SlotAt(completedAt);
+        var second = SecondAt(completedAt);
         long micros = Math.Clamp((long)((completedAt - scheduledAt) * 1_000_000.0 / Stopwatch.Frequency), 1, HighestMicros);
         _latency.RecordValue(micros);
-        slot.Latency.RecordValue(micros);
+        second.Latency.RecordValue(micros);
         if (status is >= 200 and < 300)
         {
             Interlocked.Increment(ref _ok);
-            Interlocked.Increment(ref slot.Ok);
+            Interlocked.Increment(ref second.Ok);
             if (completedAt >= Interlocked.Read(ref _endsAt)) Interlocked.Increment(ref _okAfterEnd);
         }
         else
         {
             Interlocked.Increment(ref _failures[(int)FailureReason.Status]);
-            Interlocked.Increment(ref slot.Failed);
+            Interlocked.Increment(ref second.Failed);
             Interlocked.Increment(ref _statusCodes.GetOrAdd(status, _ => new StrongBox<long>()).Value);
         }
         if (attribution is not null)
         {
             Interlocked.Increment(ref _byAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
-            Interlocked.Increment(ref slot.ByAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
+            Interlocked.Increment(ref second.ByAttribution.GetOrAdd(attribution, _ => new StrongBox<long>()).Value);
         }
     }
 
@@ -84,7 +83,7 @@ internal sealed class LoadRecorder
     {
         if (wasInFlight) Interlocked.Decrement(ref _inFlight);
         Interlocked.Increment(ref _failures[(int)reason]);
-        Interlocked.Increment(ref SlotAt(completedAt).Failed);
+        Interlocked.Increment(ref SecondAt(completedAt).Failed);
     }
 
     public void NotSent(long at)
@@ -101,26 +100,31 @@ internal sealed class LoadRecorder
 
     public void Mark(string text) => _marks.Enqueue(new LoadMark(Elapsed, text));
 
+    /// <summary>A snapshot, safe while requests are recorded; it copies a few counters and one entry per attribution value.</summary>
     public LoadProgress Progress(TimeSpan duration)
     {
         var elapsed = Elapsed;
         int current = (int)elapsed.TotalSeconds;
-        // The last complete second; during the first second, the part so far.
-        double rate = current == 0 ? Volatile.Read(ref _slots[0].Ok) / Math.Max(elapsed.TotalSeconds, 0.001)
-            : Volatile.Read(ref _slots[Math.Min(current - 1, _slots.Length - 1)].Ok);
-        long failed = _failures.Sum(f => Interlocked.Read(ref f));
-        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failed, Interlocked.Read(ref _inFlight), rate,
-            Interlocked.Read(ref _unfinished));
+        // Rates are those of the last complete second; during the first second, of the part so far.
+        var (last, seconds) = current == 0 ? (SecondNo(0), Math.Max(elapsed.TotalSeconds, 0.001)) : (SecondNo(current - 1), 1.0);
+        var failures = FailureReasons.ToDictionary(_failures);
+        return new LoadProgress(elapsed, duration, Requests, Interlocked.Read(ref _ok), failures.Values.Sum(), Interlocked.Read(ref _inFlight),
+            Interlocked.Read(ref last.Ok) / seconds, Interlocked.Read(ref _unfinished))
+        {
+            Failures = failures,
+            ByAttribution = _byAttribution.ToDictionary(a => a.Key, a => Interlocked.Read(ref a.Value.Value)),
+            CurrentRateByAttribution = last.ByAttribution.ToDictionary(a => a.Key, a => Interlocked.Read(ref a.Value.Value) / seconds),
+        };
     }
 
     public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
     {
-        int lastUsed = Array.FindLastIndex(_slots, s => s.Ok + s.Failed > 0);
-        int seconds = Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds));
-        var timeline = _slots.Take(Math.Min(seconds, _slots.Length)).Select((s, i) => new TimelineSecond(
+        int lastUsed = Array.FindLastIndex(_seconds, s => s is not null && s.Ok + s.Failed > 0);
+        int seconds = Math.Min(Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds)), _seconds.Length);
+        var timeline = Enumerable.Range(0, seconds).Select(SecondNo).Select((s, i) => new TimelineSecond(
             i, s.Ok, s.Failed, Percentile(s.Latency, 50), Percentile(s.Latency, 99),
             s.ByAttribution.ToDictionary(a => a.Key, a => a.Value.Value))).ToList();
-        var failures = Enum.GetValues<FailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
+        var failures = FailureReasons.ToDictionary(_failures);
         return new LoadResult
         {
             Label = test.Label,
@@ -155,13 +159,17 @@ internal sealed class LoadRecorder
     private static TimeSpan Percentile(HistogramBase h, double percentile) =>
         h.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(h.GetValueAtPercentile(percentile));
 
-    private Slot SlotAt(long timestamp)
+    private Second SecondAt(long timestamp) => SecondNo((int)((timestamp - _start) / Stopwatch.Frequency));
+
+    /// <summary>Second <paramref name="index"/> of the run (the last one for anything later), made on first use.</summary>
+    private Second SecondNo(int index)
     {
-        var second = (int)((timestamp - _start) / Stopwatch.Frequency);
-        return _slots[Math.Clamp(second, 0, _slots.Length - 1)];
+        index = Math.Clamp(index, 0, _seconds.Length - 1);
+        return Volatile.Read(ref _seconds[index]) ?? Interlocked.CompareExchange(ref _seconds[index], new Second(), null) ?? _seconds[index]!;
     }
 
-    private sealed class Slot
+    /// <summary>The counts of one second of the run, by completion time.</summary>
+    private sealed class Second
     {
         public long Ok;
         public long Failed;

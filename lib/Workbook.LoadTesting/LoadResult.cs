@@ -2,28 +2,6 @@ using HdrHistogram;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>Why a request failed.</summary>
-public enum FailureReason
-{
-    /// <summary>The connection was refused: nothing listens on the port.</summary>
-    Refused,
-
-    /// <summary>The connection broke (reset, or closed) before the response was complete.</summary>
-    Reset,
-
-    /// <summary>No complete response within <see cref="LoadTest.Timeout"/>.</summary>
-    Timeout,
-
-    /// <summary>The server answered with a status outside 2xx.</summary>
-    Status,
-
-    /// <summary>Open model: the generator already had <see cref="LoadTest.MaxInFlight"/> requests waiting and did not send it.</summary>
-    NotSent,
-
-    /// <summary>Anything else (a response that is not HTTP, for example).</summary>
-    Other,
-}
-
 /// <summary>Something that happened during a run, at a point in time (e.g. "worker 3 crashed" at 4.2 s).</summary>
 public sealed record LoadMark(TimeSpan At, string Text);
 
@@ -39,9 +17,26 @@ public sealed record TimelineSecond(
 /// <summary>Latency percentiles of the requests that got a response (2xx or not), from an HDR histogram.</summary>
 public sealed record LatencySummary(long Count, TimeSpan Mean, TimeSpan P50, TimeSpan P90, TimeSpan P99, TimeSpan P999, TimeSpan Max);
 
-/// <summary>A progress snapshot of a run (<paramref name="Unfinished"/>: abandoned in flight at its end, once it ended).</summary>
+/// <summary>
+/// A progress snapshot of a run, from <see cref="LoadRun.Progress"/>: the counts so far, while it runs and after.
+/// <paramref name="CurrentRate"/> is the 2xx answers of the last complete second (during the first second: of the part so
+/// far, per second); <paramref name="Unfinished"/>: abandoned in flight at its end, once it ended.
+/// </summary>
 public sealed record LoadProgress(TimeSpan Elapsed, TimeSpan Duration, long Requests, long Ok, long Failed, long InFlight, double CurrentRate,
-    long Unfinished = 0);
+    long Unfinished = 0)
+{
+    /// <summary>Failed requests so far by reason (they add up to <see cref="Failed"/>).</summary>
+    public IReadOnlyDictionary<FailureReason, long> Failures { get; init; } = new Dictionary<FailureReason, long>();
+
+    /// <summary>
+    /// Responses so far (any status) per value of <see cref="LoadTest.AttributeBy"/>, e.g. per worker pid: what
+    /// <see cref="LoadResult.ByAttribution"/> will say at the end, live. Empty when the test does not attribute.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> ByAttribution { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Responses per second (any status) per value of <see cref="LoadTest.AttributeBy"/>, over the same second as <see cref="CurrentRate"/>.</summary>
+    public IReadOnlyDictionary<string, double> CurrentRateByAttribution { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// What a load run measured. <see cref="Requests"/> = <see cref="Ok"/> + <see cref="Failed"/> + <see cref="Unfinished"/>,
@@ -84,6 +79,7 @@ public sealed record LoadResult
     /// <summary>Requests still in flight when the run ended; they were abandoned, not counted as failures.</summary>
     public required long Unfinished { get; init; }
 
+    /// <summary>Failed requests by reason; every reason is there (0 when none failed so).</summary>
     public required IReadOnlyDictionary<FailureReason, long> Failures { get; init; }
 
     /// <summary>Responses outside 2xx, per status code.</summary>
@@ -105,9 +101,8 @@ public sealed record LoadResult
     /// <summary>Successful requests per second: those answered within <see cref="Duration"/>, divided by it.</summary>
     public double Throughput => Duration > TimeSpan.Zero ? (Ok - OkAfterEnd) / Duration.TotalSeconds : 0;
 
-    /// <summary>The failures by reason, e.g. "12 refused, 3 reset"; <paramref name="none"/> when there were none.</summary>
-    public string DescribeFailures(string none) => Failed == 0 ? none
-        : string.Join(", ", Failures.Where(f => f.Value > 0).Select(f => $"{f.Value:N0} {Describe(f.Key)}"));
+    /// <summary>The failures by reason, e.g. "12 refused, 3 non-2xx (502)"; <paramref name="none"/> when there were none.</summary>
+    public string DescribeFailures(string none) => FailureReasons.Describe(Failures, StatusCodes, none);
 
     public override string ToString()
     {
@@ -117,6 +112,7 @@ public sealed record LoadResult
                $"; {Throughput:N0} req/s; latency p50 {FormatLatency(Latency.P50)}, p99 {FormatLatency(Latency.P99)}, max {FormatLatency(Latency.Max)}.";
     }
 
+    /// <summary>A reason in the words every result uses: "refused", "reset", "timed out", "non-2xx"…</summary>
     public static string Describe(FailureReason reason) => reason switch
     {
         FailureReason.Refused => "refused",

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Workbook.LoadTesting;
@@ -270,21 +269,11 @@ public sealed class LoadRun
         {
             var timedOut = connection?.TimedOut == true;
             if (_abandon.IsCancellationRequested && !timedOut) _recorder.Abandoned();
-            else _recorder.Failed(Stopwatch.GetTimestamp(), timedOut ? FailureReason.Timeout : Classify(e));
+            else _recorder.Failed(Stopwatch.GetTimestamp(), timedOut ? FailureReason.Timeout : FailureReasons.Classify(e));
             Release(connection);
             return null;
         }
     }
-
-    private static FailureReason Classify(Exception e) => e switch
-    {
-        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => FailureReason.Refused,
-        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted }
-            => FailureReason.Reset,
-        ConnectionBrokenException { Closed: true } => FailureReason.Reset,
-        IOException { InnerException: SocketException inner } => Classify(inner),
-        _ => FailureReason.Other,
-    };
 
     private void Release(HttpConnection? connection)
     {

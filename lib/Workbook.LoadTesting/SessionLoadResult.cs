@@ -68,8 +68,14 @@ public sealed record SessionLoadResult
     /// <summary>Requests in flight when the run ended; abandoned, not counted as failures.</summary>
     public required long Unfinished { get; init; }
 
-    /// <summary>Failed logins and pages by a short reason, e.g. "login: 503", "page: connection refused", "page: timeout".</summary>
-    public required IReadOnlyDictionary<string, long> Failures { get; init; }
+    /// <summary>Failed logins and pages by reason, as a <see cref="LoadResult"/> counts them; every reason is there (0 when none failed so).</summary>
+    public required IReadOnlyDictionary<FailureReason, long> Failures { get; init; }
+
+    /// <summary>Failed requests answered outside 2xx, per status code (a page's 401 is in <see cref="PagesLost"/>, not here; a login's is).</summary>
+    public required IReadOnlyDictionary<int, long> StatusCodes { get; init; }
+
+    /// <summary>Of <see cref="Failed"/>, the logins; the rest are pages.</summary>
+    public required long LoginsFailed { get; init; }
 
     public required IReadOnlyList<SessionSecond> Timeline { get; init; }
 
@@ -89,9 +95,12 @@ public sealed record SessionLoadResult
     /// <summary>The share of page requests answered 401 (0 when there were none).</summary>
     public double PageLossRate => Pages > 0 ? (double)PagesLost / Pages : 0;
 
-    /// <summary>The failures by reason, largest first, e.g. "12× login: connection refused, 3× page: 500"; <paramref name="none"/> when there were none.</summary>
+    /// <summary>
+    /// The failures by reason, in the words of <see cref="LoadResult.DescribeFailures"/>, and how many were logins, e.g.
+    /// "12 refused, 3 non-2xx (502); 12 at login"; <paramref name="none"/> when there were none.
+    /// </summary>
     public string DescribeFailures(string none) => Failed == 0 ? none
-        : string.Join(", ", Failures.OrderByDescending(f => f.Value).Select(f => $"{f.Value:N0}× {f.Key}"));
+        : FailureReasons.Describe(Failures, StatusCodes, none) + (LoginsFailed > 0 ? $"; {LoginsFailed:N0} at login" : "");
 
     public override string ToString() =>
         $"{Label}: {Sessions:N0} logins, {SessionsLost:N0} lost a session ({SessionLossRate * 100:0.0}%), {Pages:N0} pages, " +

@@ -10,12 +10,13 @@ internal sealed class SessionRecorder(long start)
 {
     private readonly Lock _gate = new();
     private readonly List<Counts> _seconds = [];
-    private readonly Dictionary<string, long> _failures = [];
+    private readonly long[] _failures = FailureReasons.NewCounts();
+    private readonly Dictionary<int, long> _statusCodes = [];
     private readonly Dictionary<string, long> _byAttribution = [];
     private readonly List<LoadMark> _marks = [];
     private readonly HashSet<int> _usersWhoLost = [];
     private readonly List<SessionTrace> _sessionLog = [];
-    private long _logins, _sessions, _sessionsLost, _pages, _pagesOk, _pagesLost, _wrongUser, _unfinished, _failed;
+    private long _logins, _sessions, _sessionsLost, _pages, _pagesOk, _pagesLost, _wrongUser, _unfinished, _failed, _loginsFailed;
 
     private sealed class Counts
     {
@@ -61,11 +62,14 @@ internal sealed class SessionRecorder(long start)
         }
     }
 
-    public void Failed(string reason, string? attribution = null)
+    /// <summary>A failed login or page: by reason, and by status when it was answered (outside 2xx; a page's 401 is lost, not failed).</summary>
+    public void Failed(FailureReason reason, bool login, int? status = null, string? attribution = null)
     {
         lock (_gate)
         {
-            _failures[reason] = _failures.GetValueOrDefault(reason) + 1;
+            _failures[(int)reason]++;
+            if (status is int code) _statusCodes[code] = _statusCodes.GetValueOrDefault(code) + 1;
+            if (login) _loginsFailed++;
             _failed++;
             Now().Failed++;
             Attribute(attribution);
@@ -109,7 +113,9 @@ internal sealed class SessionRecorder(long start)
                 PagesLost = _pagesLost,
                 WrongUser = _wrongUser,
                 Unfinished = _unfinished,
-                Failures = new Dictionary<string, long>(_failures),
+                Failures = FailureReasons.ToDictionary(_failures),
+                StatusCodes = _statusCodes.OrderBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value),
+                LoginsFailed = _loginsFailed,
                 Timeline = timeline,
                 ByAttribution = new Dictionary<string, long>(_byAttribution),
                 Marks = [.. _marks],

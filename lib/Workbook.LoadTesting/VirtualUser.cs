@@ -100,13 +100,13 @@ internal sealed class VirtualUser : IDisposable
             Content = new ByteArrayContent([]), // Content-Length: 0
         };
         _recorder.LoginSent();
-        if (await SendAsync(request, "login").ConfigureAwait(false) is not { } answer) return null;
+        if (await SendAsync(request, login: true).ConfigureAwait(false) is not { } answer) return null;
         if (answer.IsSuccess)
         {
             _recorder.LoggedIn();
             return answer;
         }
-        _recorder.Failed($"login: {answer.Status}");
+        _recorder.Failed(FailureReason.Status, login: true, answer.Status);
         return null;
     }
 
@@ -115,7 +115,7 @@ internal sealed class VirtualUser : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, _pageUrl);
         _recorder.PageSent();
-        if (await SendAsync(request, "page").ConfigureAwait(false) is not { } answer)
+        if (await SendAsync(request, login: false).ConfigureAwait(false) is not { } answer)
             return !_run.Abandoning; // a broken connection need not mean a lost session: go on
         if (answer.IsSuccess) _recorder.PageOk(Mentions(answer.Body, name), answer.Attribution);
         else if (answer.Status == 401)
@@ -123,7 +123,7 @@ internal sealed class VirtualUser : IDisposable
             _recorder.PageLost(_index, answer.Attribution);
             _lostBy = answer;
         }
-        else _recorder.Failed($"page: {answer.Status}", answer.Attribution);
+        else _recorder.Failed(FailureReason.Status, login: false, answer.Status, answer.Attribution);
         return answer.Status != 401;
     }
 
@@ -133,7 +133,7 @@ internal sealed class VirtualUser : IDisposable
     }
 
     /// <summary>Sends a request and reads the answer; null when it failed (counted here) or was abandoned at the end of the run.</summary>
-    private async Task<Answer?> SendAsync(HttpRequestMessage request, string what)
+    private async Task<Answer?> SendAsync(HttpRequestMessage request, bool login)
     {
         if (_test.NewConnectionPerRequest) request.Headers.ConnectionClose = true;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_run.Abandon);
@@ -153,12 +153,12 @@ internal sealed class VirtualUser : IDisposable
         }
         catch (OperationCanceledException)
         {
-            _recorder.Failed($"{what}: timeout");
+            _recorder.Failed(FailureReason.Timeout, login);
             return null;
         }
         catch (Exception e)
         {
-            _recorder.Failed($"{what}: {Describe(e)}");
+            _recorder.Failed(FailureReasons.Classify(e), login);
             return null;
         }
     }
@@ -194,35 +194,5 @@ internal sealed class VirtualUser : IDisposable
             if ((at == 0 || !char.IsLetterOrDigit(body[at - 1])) && (end == body.Length || !char.IsLetterOrDigit(body[end]))) return true;
         }
         return false;
-    }
-
-    /// <summary>A short reason for a transport error, e.g. "connection refused".</summary>
-    private static string Describe(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is TimeoutException) return "timeout"; // the handler's ConnectTimeout
-            if (inner is SocketException socket)
-                return socket.SocketErrorCode switch
-                {
-                    SocketError.ConnectionRefused => "connection refused",
-                    SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown => "connection reset",
-                    SocketError.TimedOut => "timeout",
-                    var code => $"socket error {code}",
-                };
-        }
-        var error = e switch
-        {
-            HttpRequestException h => h.HttpRequestError,
-            HttpIOException io => io.HttpRequestError,
-            _ => HttpRequestError.Unknown,
-        };
-        return error switch
-        {
-            HttpRequestError.ResponseEnded => "connection closed early",
-            HttpRequestError.InvalidResponse => "invalid response",
-            HttpRequestError.Unknown => e.GetType().Name,
-            _ => error.ToString(),
-        };
     }
 }

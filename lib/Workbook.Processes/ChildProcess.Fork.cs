@@ -31,14 +31,14 @@ public sealed partial class ChildProcess
         IReadOnlyList<(int Fd, int As)> inherit, IReadOnlyDictionary<string, string>? extraEnv)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modulePath);
-        var program = Path.GetFullPath(modulePath, options.Cwd is null ? Environment.CurrentDirectory : Path.GetFullPath(options.Cwd));
+        var program = Path.GetFullPath(modulePath, FullCwd(options.Cwd) ?? Environment.CurrentDirectory);
         var argList = args?.ToList() ?? [];
         var dotnet = DotnetHost();
         List<string> dotnetArgs = [.. options.ExecArgv, program, .. argList];
         if (!File.Exists(program))
         {
             var failed = new ChildProcess(dotnet, [dotnet, .. dotnetArgs], options.Logger);
-            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."));
+            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."), options.Stdio);
             return failed;
         }
 
@@ -86,7 +86,8 @@ public sealed partial class ChildProcess
     /// Node's <c>child.send(message)</c>: sends any JSON-serializable value (web defaults: camelCase names).
     /// Returns at once; messages go out in order.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The child was not forked, or the channel is closed.</exception>
+    /// <exception cref="InvalidOperationException">The child was not forked.</exception>
+    /// <exception cref="ChannelClosedException">The channel is closed (<c>ERR_IPC_CHANNEL_CLOSED</c>).</exception>
     public void Send(object? message) => RequireChannel().Send(message);
 
     /// <summary>
@@ -131,6 +132,11 @@ public sealed partial class ChildProcess
     }
 
     /// <summary>Node's <c>child.disconnect()</c>: closes the channel; a forked child then exits by default.</summary>
+    /// <exception cref="ChannelClosedException">
+    /// The channel is closed already — by an earlier <c>Disconnect()</c>, or because the child exited (Node's
+    /// <c>ERR_IPC_DISCONNECTED</c>). Check <see cref="Connected"/> first when either may have happened.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The child was not forked, so it has no channel.</exception>
     public void Disconnect() => RequireChannel().Disconnect();
 
     /// <summary>Messages of a library's own protocol (see <see cref="MessageChannel.InternalMarker"/>).</summary>

@@ -71,11 +71,7 @@ public sealed partial class ChildProcess : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Dispose"/>
     public async ValueTask DisposeAsync()
     {
-        if (Connected)
-        {
-            _channel!.Disconnect();
-            await ExitsWithin(TermGrace).ConfigureAwait(false);
-        }
+        if (_channel?.TryDisconnect() == true) await ExitsWithin(TermGrace).ConfigureAwait(false);
         if (IsRunning)
         {
             Kill(Signals.ToNumber("SIGTERM"));

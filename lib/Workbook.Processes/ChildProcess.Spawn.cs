@@ -77,10 +77,10 @@ public sealed partial class ChildProcess
 
     private void Start(string file, List<string> argv, Dictionary<string, string> env, SpawnOptions options, LaunchExtras extras)
     {
-        string? cwd = options.Cwd is null ? null : Path.GetFullPath(options.Cwd);
+        string? cwd = FullCwd(options.Cwd);
         if (cwd is not null && !Directory.Exists(cwd))
         {
-            Fail(new SpawnException(file, argv, errno: 2, $"the working directory '{cwd}' does not exist."));
+            Fail(new SpawnException(file, argv, errno: 2, $"the working directory '{cwd}' does not exist."), options.Stdio);
             return;
         }
 
@@ -89,17 +89,17 @@ public sealed partial class ChildProcess
         {
             var search = (env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH")) ?? "";
             Fail(new SpawnException(file, argv, errno: 2,
-                $"no such file or directory: '{file}' was not found in any of the {search.Split(':').Length} folders on the PATH."));
+                $"no such file or directory: '{file}' was not found in any of the {search.Split(':').Length} folders on the PATH."), options.Stdio);
             return;
         }
 
         var redirect = options.Stdio == StdioMode.Inherit ? InheritedStdioRedirect : null;
-        SlotMode[] modes = options.Stdio switch
+        StdioMode[] modes = options.Stdio switch
         {
-            StdioMode.Pipe => [SlotMode.Pipe, SlotMode.Pipe, SlotMode.Pipe],
-            StdioMode.Ignore => [SlotMode.Ignore, SlotMode.Ignore, SlotMode.Ignore],
-            _ when redirect is not null => [SlotMode.Ignore, SlotMode.Pipe, SlotMode.Pipe],
-            _ => [SlotMode.Inherit, SlotMode.Inherit, SlotMode.Inherit],
+            StdioMode.Pipe => [StdioMode.Pipe, StdioMode.Pipe, StdioMode.Pipe],
+            StdioMode.Ignore => [StdioMode.Ignore, StdioMode.Ignore, StdioMode.Ignore],
+            _ when redirect is not null => [StdioMode.Ignore, StdioMode.Pipe, StdioMode.Pipe],
+            _ => [StdioMode.Inherit, StdioMode.Inherit, StdioMode.Inherit],
         };
 
         StdioPipes pipes;
@@ -109,7 +109,7 @@ public sealed partial class ChildProcess
         }
         catch (ErrnoException e)
         {
-            Fail(new SpawnException(file, argv, e.Errno, e.Message));
+            Fail(new SpawnException(file, argv, e.Errno, e.Message), options.Stdio);
             return;
         }
 
@@ -130,7 +130,7 @@ public sealed partial class ChildProcess
         if (rc != 0)
         {
             pipes.CloseParentEnds();
-            Fail(new SpawnException(file, argv, rc, Libc.ErrnoMessage(rc) + "."));
+            Fail(new SpawnException(file, argv, rc, Libc.ErrnoMessage(rc) + "."), options.Stdio);
             return;
         }
 
@@ -138,7 +138,7 @@ public sealed partial class ChildProcess
         LeadsProcessGroup = options.Detached || extras.NewProcessGroup;
         _logger?.LogDebug("spawned {Command} as pid {Pid}", string.Join(' ', argv), pid);
         ChildRegistry.Add(this);
-        _closesPending = 1 + modes.Skip(1).Count(m => m == SlotMode.Pipe);
+        _closesPending = 1 + modes.Skip(1).Count(m => m == StdioMode.Pipe);
         if (redirect is not null)
         {
             // Inherit inside a notebook: the output goes to the cell, and Stdout/Stderr stay null as with inherit.
@@ -156,13 +156,28 @@ public sealed partial class ChildProcess
         StartWaiter(pid);
     }
 
+    /// <summary>The child's working directory in full; <c>null</c> (the parent's) when none or an empty one is given, as in Node.</summary>
+    private static string? FullCwd(string? cwd) => string.IsNullOrEmpty(cwd) ? null : Path.GetFullPath(cwd);
+
     private static short GroupFlags(SpawnOptions options, LaunchExtras extras) =>
         options.Detached ? Libc.POSIX_SPAWN_SETSID
         : extras.NewProcessGroup ? Libc.POSIX_SPAWN_SETPGROUP
         : (short)0;
 
-    private void Fail(SpawnException error)
+    /// <summary>
+    /// The child could not be started. As in Node, piped stdio still exists: stdout and stderr have already ended
+    /// (empty), and stdin refuses writes, so code that wires up the streams runs and learns of the failure from
+    /// <see cref="Error"/>.
+    /// </summary>
+    private void Fail(SpawnException error, StdioMode stdio)
     {
+        if (stdio == StdioMode.Pipe)
+        {
+            var notStarted = $"of {SpawnFile} (not started: {error.Code})";
+            Stdin = ChildWritable.NotStarted($"stdin {notStarted}");
+            Stdout = ChildReadable.AtEnd($"stdout {notStarted}");
+            Stderr = ChildReadable.AtEnd($"stderr {notStarted}");
+        }
         _closesPending = 1;
         RaiseError(error);
         _exited.TrySetException(error);
@@ -272,22 +287,20 @@ public sealed partial class ChildProcess
         if (value.Contains('\0')) throw new ArgumentException($"'{value.Replace("\0", "\\0")}' contains a NUL character.", paramName);
     }
 
-    private enum SlotMode { Pipe, Inherit, Ignore }
-
     /// <summary>The three stdio slots: pipes (close-on-exec in the parent), /dev/null, or inherited.</summary>
     private sealed unsafe class StdioPipes
     {
-        private readonly SlotMode[] _modes;
+        private readonly StdioMode[] _modes;
         private readonly int[] _parentEnds = [-1, -1, -1];
         private readonly int[] _childEnds = [-1, -1, -1];
 
-        public StdioPipes(SlotMode[] modes)
+        public StdioPipes(StdioMode[] modes)
         {
             _modes = modes;
             int* fds = stackalloc int[2];
             for (int slot = 0; slot < 3; slot++)
             {
-                if (modes[slot] != SlotMode.Pipe) continue;
+                if (modes[slot] != StdioMode.Pipe) continue;
                 if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -306,8 +319,8 @@ public sealed partial class ChildProcess
             {
                 int rc = _modes[slot] switch
                 {
-                    SlotMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
-                    SlotMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
+                    StdioMode.Pipe => Libc.posix_spawn_file_actions_adddup2(actions, _childEnds[slot], slot),
+                    StdioMode.Ignore => Libc.posix_spawn_file_actions_addopen(actions, slot, "/dev/null",
                         slot == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, 0),
                     _ => 0,
                 };

@@ -44,13 +44,19 @@ public sealed partial class ChildProcess
     /// <summary>The full argument vector, program first (Node's <c>spawnargs</c>).</summary>
     public IReadOnlyList<string> SpawnArgs { get; }
 
-    /// <summary>The child's stdin; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    /// <summary>
+    /// The child's stdin; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>. It exists, as in Node, also when the
+    /// child could not be started; writing to it then throws.
+    /// </summary>
     public ChildWritable? Stdin { get; private set; }
 
-    /// <summary>The child's stdout; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    /// <summary>
+    /// The child's stdout; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>. It exists, as in Node, also when the
+    /// child could not be started: it has then already ended, empty.
+    /// </summary>
     public ChildReadable? Stdout { get; private set; }
 
-    /// <summary>The child's stderr; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>.</summary>
+    /// <summary>The child's stderr; <c>null</c> unless stdio is <see cref="StdioMode.Pipe"/>. Like <see cref="Stdout"/> when the child could not be started.</summary>
     public ChildReadable? Stderr { get; private set; }
 
     /// <summary>The exit code once the child exited by itself; <c>null</c> while it runs or when a signal ended it.</summary>

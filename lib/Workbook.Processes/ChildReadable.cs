@@ -14,17 +14,23 @@ public sealed class ChildReadable
     /// <summary>How many unread bytes are kept while nobody listens before reading pauses.</summary>
     public const int HighWaterMark = 4 * 1024 * 1024;
 
-    private readonly Stream _source;
-    private readonly Action _onEnd;
     private readonly Fanout<byte[]> _chunks = new(chunk => chunk.Length, HighWaterMark);
 
     internal ChildReadable(Stream source, string name, Action onEnd)
+        : this(name)
     {
-        _source = source;
-        Name = name;
-        _onEnd = onEnd;
-        var pump = new Thread(Pump, maxStackSize: 256 * 1024) { IsBackground = true, Name = $"read {name}" };
+        var pump = new Thread(() => Pump(source, onEnd), maxStackSize: 256 * 1024) { IsBackground = true, Name = $"read {name}" };
         pump.Start();
+    }
+
+    private ChildReadable(string name) => Name = name;
+
+    /// <summary>The stream of a child that could not be started: it has already ended, with nothing in it.</summary>
+    internal static ChildReadable AtEnd(string name)
+    {
+        var ended = new ChildReadable(name);
+        ended._chunks.Complete();
+        return ended;
     }
 
     /// <summary><c>"stdout"</c> or <c>"stderr"</c>, with the child's pid.</summary>
@@ -82,7 +88,7 @@ public sealed class ChildReadable
         return sink.Result;
     }
 
-    private void Pump()
+    private void Pump(Stream source, Action onEnd)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -92,7 +98,7 @@ public sealed class ChildReadable
                 int read;
                 try
                 {
-                    read = _source.Read(buffer, 0, buffer.Length);
+                    read = source.Read(buffer, 0, buffer.Length);
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
@@ -105,8 +111,8 @@ public sealed class ChildReadable
         finally
         {
             _chunks.Complete();
-            _source.Dispose();
-            _onEnd();
+            source.Dispose();
+            onEnd();
         }
     }
 

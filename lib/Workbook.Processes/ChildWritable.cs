@@ -10,6 +10,7 @@ public sealed class ChildWritable
 {
     private readonly Stream _pipe;
     private readonly object _gate = new();
+    private readonly bool _notStarted;
     private bool _ended;
 
     internal ChildWritable(Stream pipe, string name)
@@ -17,6 +18,15 @@ public sealed class ChildWritable
         _pipe = pipe;
         Name = name;
     }
+
+    private ChildWritable(string name, bool notStarted)
+        : this(ClosedStream(), name) => _notStarted = notStarted;
+
+    /// <summary>
+    /// The stdin of a child that could not be started: there is no pipe, so writing throws (in Node the write
+    /// fails with an error too); <see cref="End"/> does nothing more than mark it ended.
+    /// </summary>
+    internal static ChildWritable NotStarted(string name) => new(name, notStarted: true);
 
     /// <summary><c>"stdin"</c>, with the child's pid.</summary>
     public string Name { get; }
@@ -27,20 +37,21 @@ public sealed class ChildWritable
         get { lock (_gate) return _ended; }
     }
 
-    /// <summary>The pipe as a .NET stream, e.g. for <c>await file.CopyToAsync(child.Stdin.Stream)</c>.</summary>
+    /// <summary>The pipe as a .NET stream, e.g. for <c>await file.CopyToAsync(child.Stdin.Stream)</c>; closed after <see cref="End"/> or when the child could not be started.</summary>
     public Stream Stream => _pipe;
 
     /// <summary>Writes text, encoded as UTF-8.</summary>
-    /// <exception cref="IOException">The child has closed its stdin (it exited, for example).</exception>
+    /// <exception cref="IOException">The child has closed its stdin (it exited, for example), or it could not be started.</exception>
     public void Write(string text) => Write(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Writes bytes.</summary>
-    /// <exception cref="IOException">The child has closed its stdin (it exited, for example).</exception>
+    /// <exception cref="IOException">The child has closed its stdin (it exited, for example), or it could not be started.</exception>
     public void Write(ReadOnlySpan<byte> bytes)
     {
         lock (_gate)
         {
             if (_ended) throw new InvalidOperationException($"{Name} was already ended; nothing more can be written.");
+            if (_notStarted) throw new IOException($"{Name}: the child could not be started, so nothing can be written to it (its Error event says why).");
             try
             {
                 _pipe.Write(bytes);
@@ -91,5 +102,12 @@ public sealed class ChildWritable
                 // Closing a pipe whose reader is gone can report EPIPE; the pipe is closed either way.
             }
         }
+    }
+
+    private static Stream ClosedStream()
+    {
+        var stream = new MemoryStream();
+        stream.Dispose();
+        return stream;
     }
 }

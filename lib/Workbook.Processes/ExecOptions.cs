@@ -8,7 +8,7 @@ public sealed record ExecOptions
     /// <summary>Node's default <c>maxBuffer</c>: 1 MiB on stdout and on stderr.</summary>
     public const long DefaultMaxBuffer = 1024 * 1024;
 
-    /// <summary>Working directory of the child; <c>null</c> means the parent's.</summary>
+    /// <summary>Working directory of the child; <c>null</c> or empty means the parent's.</summary>
     public string? Cwd { get; init; }
 
     /// <summary>The child's whole environment; <c>null</c> means a copy of the parent's.</summary>

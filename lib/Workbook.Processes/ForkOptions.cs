@@ -5,7 +5,7 @@ namespace Workbook.Processes;
 /// <summary>Options of <see cref="ChildProcess.Fork"/>, named as Node's.</summary>
 public sealed record ForkOptions
 {
-    /// <summary>Working directory of the child; <c>null</c> means the parent's.</summary>
+    /// <summary>Working directory of the child (a relative program path is found from there); <c>null</c> or empty means the parent's.</summary>
     public string? Cwd { get; init; }
 
     /// <summary>The child's whole environment; <c>null</c> means a copy of the parent's.</summary>

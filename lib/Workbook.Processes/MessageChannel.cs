@@ -101,9 +101,18 @@ internal sealed class MessageChannel
     }
 
     /// <summary>Closes the channel: the other side reads end-of-file.</summary>
+    /// <exception cref="ChannelClosedException">It is closed already (<c>ERR_IPC_DISCONNECTED</c>), from either side.</exception>
     public void Disconnect()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        if (!TryDisconnect())
+            throw new ChannelClosedException(ChannelClosedException.Disconnected,
+                $"IPC channel is already disconnected: the channel to {_peer} was closed before (by Disconnect(), or because the other side went away).");
+    }
+
+    /// <summary>Closes the channel if it is still open; false when it was closed already.</summary>
+    public bool TryDisconnect()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return false;
         Volatile.Write(ref _closedHere, 1);
         _outbox.CompleteAdding();
         try
@@ -115,6 +124,7 @@ internal sealed class MessageChannel
             // Already gone on the other side.
         }
         _socket.Close();
+        return true;
     }
 
     private static byte[] Serialize(object? message)
@@ -141,8 +151,8 @@ internal sealed class MessageChannel
         }
     }
 
-    private InvalidOperationException Closed(Exception? inner) =>
-        new($"The channel to {_peer} is closed (it disconnected or exited); the message was not sent.", inner);
+    private ChannelClosedException Closed(Exception? inner) =>
+        new(ChannelClosedException.ChannelClosed, $"The channel to {_peer} is closed (it disconnected or exited); the message was not sent.", inner);
 
     private void Read()
     {
@@ -238,4 +248,24 @@ public sealed class ChannelMessageException(string peer, string problem, string 
 {
     /// <summary>The start of what arrived (at most 200 bytes).</summary>
     public string Received { get; } = received;
+}
+
+/// <summary>
+/// The IPC channel is closed, so the call cannot be done: <see cref="Code"/> is Node's name for it —
+/// <c>ERR_IPC_CHANNEL_CLOSED</c> for a message sent on a closed channel, <c>ERR_IPC_DISCONNECTED</c> for a second
+/// disconnect (or one after the other side went away).
+/// </summary>
+public sealed class ChannelClosedException : InvalidOperationException
+{
+    /// <summary>Node's code for a message sent on a closed channel.</summary>
+    public const string ChannelClosed = "ERR_IPC_CHANNEL_CLOSED";
+
+    /// <summary>Node's code for disconnecting a channel that is closed already.</summary>
+    public const string Disconnected = "ERR_IPC_DISCONNECTED";
+
+    internal ChannelClosedException(string code, string explanation, Exception? inner = null)
+        : base($"{explanation} ({code})", inner) => Code = code;
+
+    /// <summary><see cref="ChannelClosed"/> or <see cref="Disconnected"/>.</summary>
+    public string Code { get; }
 }

@@ -21,7 +21,8 @@ public static class ParentProcess
     public static bool IsConnected => Channel.Value?.IsConnected ?? false;
 
     /// <summary>Node's <c>process.send(message)</c>: sends any JSON-serializable value to the parent; returns at once.</summary>
-    /// <exception cref="InvalidOperationException">This process was not forked, or the channel is closed.</exception>
+    /// <exception cref="InvalidOperationException">This process was not forked.</exception>
+    /// <exception cref="ChannelClosedException">The channel is closed (<c>ERR_IPC_CHANNEL_CLOSED</c>).</exception>
     public static void Send(object? message) => Require().Send(message);
 
     /// <summary>Node's <c>process.on('message')</c>: a value the parent sent. Kept until the first listener.</summary>
@@ -52,7 +53,9 @@ public static class ParentProcess
     public static event Action<Exception>? Error;
 
     /// <summary>Node's <c>process.disconnect()</c>: closes the channel from this side (this does not exit).</summary>
-    public static void Disconnect() => Channel.Value?.Disconnect();
+    /// <exception cref="ChannelClosedException">The channel is closed already: disconnected before, or the parent is gone (<c>ERR_IPC_DISCONNECTED</c>).</exception>
+    /// <exception cref="InvalidOperationException">This process was not forked, so it has no channel (Node has no <c>process.disconnect</c> then).</exception>
+    public static void Disconnect() => Require().Disconnect();
 
     /// <summary>Messages of a library's own protocol from the parent (see <see cref="MessageChannel.InternalMarker"/>).</summary>
     internal static void SubscribeInternal(Action<JsonElement> handler) => Require().SubscribeInternal(handler);

@@ -5,7 +5,7 @@ namespace Workbook.Processes;
 /// <summary>Options of <see cref="ChildProcess.Spawn(string, IEnumerable{string}?, SpawnOptions?)"/>, named as Node's.</summary>
 public sealed record SpawnOptions
 {
-    /// <summary>Working directory of the child; <c>null</c> means the parent's current directory.</summary>
+    /// <summary>Working directory of the child; <c>null</c> or empty means the parent's current directory (as in Node).</summary>
     public string? Cwd { get; init; }
 
     /// <summary>

@@ -72,6 +72,7 @@ public class LoadRunnerTests
         var error = await LoadRunner.RunAsync(Closed(server.At("/error"), clients: 2, seconds: 10, maxRequests: 40));
         Assert.Equal(40, error.Failures[FailureReason.Status]);
         Assert.Equal(new Dictionary<int, long> { [500] = 40 }, error.StatusCodes);
+        Assert.Equal("40 non-2xx (500)", error.DescribeFailures("none"));
         Assert.Equal(40, error.Latency.Count); // a non-2xx answer still has a latency
 
         var slow = await LoadRunner.RunAsync(Closed(server.At("/slow"), clients: 3, seconds: 10, maxRequests: 3) with { Timeout = TimeSpan.FromMilliseconds(300) });
@@ -148,6 +149,34 @@ public class LoadRunnerTests
 
         Assert.Equal(counted.OrderBy(c => c.Key), result.ByAttribution.OrderBy(c => c.Key));
         Assert.Equal(result.Ok, result.Timeline.Sum(s => s.ByAttribution.Values.Sum()));
+    }
+
+    [Fact]
+    public async Task Progress_has_the_counts_per_attribution_value_and_failures_by_reason_while_the_run_goes_on()
+    {
+        long n = 0;
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", (HttpContext c) =>
+        {
+            var k = Interlocked.Increment(ref n);
+            c.Response.Headers["X-Worker"] = "w" + k % 2;
+            return k % 5 == 0 ? Results.StatusCode(503) : Results.Ok("Ok");
+        }));
+        var run = LoadRunner.Start(Closed(server.Url, clients: 2, seconds: 30) with { AttributeBy = "X-Worker" });
+
+        while (run.Progress.Elapsed < TimeSpan.FromSeconds(1.2)) await Task.Delay(20); // second 0 is complete
+        var during = run.Progress;
+        run.Stop("seen");
+        var result = await run.Completion;
+
+        Assert.Equal(["w0", "w1"], during.ByAttribution.Keys.Order());
+        Assert.All(during.ByAttribution, w => Assert.InRange(w.Value, 1, result.ByAttribution[w.Key]));
+        Assert.Equal(["w0", "w1"], during.CurrentRateByAttribution.Keys.Order());
+        Assert.All(during.CurrentRateByAttribution.Values, rate => Assert.True(rate > 0));
+        Assert.True(during.Failures[FailureReason.Status] > 0);
+        Assert.Equal(during.Failed, during.Failures.Values.Sum());
+        // Once the run has ended, its progress says what its result says.
+        Assert.Equal(result.ByAttribution.OrderBy(w => w.Key), run.Progress.ByAttribution.OrderBy(w => w.Key));
+        Assert.Equal(result.Failures.OrderBy(f => f.Key), run.Progress.Failures.OrderBy(f => f.Key));
     }
 
     [Fact]

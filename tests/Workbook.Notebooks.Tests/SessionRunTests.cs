@@ -28,7 +28,8 @@ public class SessionRunTests
         {
             Label = "by hand", Url = new Uri("http://127.0.0.1:1/"), Duration = S(3), StoppedBy = "finished early", Clients = 4,
             RequestsPerLogin = 10, Logins = log.Length, Sessions = log.Length, SessionsLost = 3, ClientsWhoLostASession = 2,
-            Pages = 0, PagesOk = 0, PagesLost = 3, WrongUser = 0, Unfinished = 0, Failures = new Dictionary<string, long>(),
+            Pages = 0, PagesOk = 0, PagesLost = 3, WrongUser = 0, Unfinished = 0,
+            Failures = new Dictionary<FailureReason, long>(), StatusCodes = new Dictionary<int, long>(), LoginsFailed = 0,
             Timeline = [], ByAttribution = new Dictionary<string, long> { ["10"] = 5, ["11"] = 7, ["20"] = 9 }, Marks = [], SessionLog = log,
         };
         return new SessionRun(load, [10, 11, 20, 21], [new ReplacedWorker(10, 20, S(1)), new ReplacedWorker(11, 21, S(2))], S(1.1));

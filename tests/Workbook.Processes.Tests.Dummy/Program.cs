@@ -43,6 +43,23 @@ switch (args.ElementAtOrDefault(0))
         await Task.Delay(Timeout.Infinite);
         break;
 
+    case "pwd": // says its working directory
+        Console.WriteLine(Environment.CurrentDirectory);
+        break;
+
+    case "disconnect-twice": // disconnects from its parent, then again, and says what the second call did
+        ParentProcess.Disconnect();
+        try
+        {
+            ParentProcess.Disconnect();
+            Console.WriteLine("second disconnect: nothing");
+        }
+        catch (ChannelClosedException e)
+        {
+            Console.WriteLine($"second disconnect: {e.Code}: {e.Message}");
+        }
+        break;
+
     case "fork-grandchild": // forks an echo child, says its pid, and waits to be killed
         var grandchild = ChildProcess.Fork(typeof(Program).Assembly.Location, ["echo"]);
         Console.WriteLine($"grandchild {grandchild.Pid}");

@@ -151,6 +151,13 @@ public class ExecTests
     }
 
     [Fact]
+    public async Task An_empty_Cwd_means_the_parents_working_directory()
+    {
+        Assert.Equal(Environment.CurrentDirectory + "\n", (await ChildProcess.ExecAsync("pwd", new ExecOptions { Cwd = "" })).Stdout);
+        Assert.Equal(Environment.CurrentDirectory + "\n", ChildProcess.ExecFileSync("pwd", options: new ExecOptions { Cwd = "" }));
+    }
+
+    [Fact]
     public async Task Without_Input_a_command_reading_stdin_gets_end_of_file_at_once()
     {
         var result = await ChildProcess.ExecAsync("cat; echo done", new ExecOptions { Timeout = TimeSpan.FromSeconds(5) });

@@ -162,7 +162,7 @@ public class ForkTests
 
         Assert.True(await disconnected.Task.WaitAsync(Run.Timeout) < TimeSpan.FromSeconds(1));
         Assert.False(child.Connected);
-        Assert.Throws<InvalidOperationException>(() => child.Send("too late"));
+        Assert.Equal(ChannelClosedException.ChannelClosed, Assert.Throws<ChannelClosedException>(() => child.Send("too late")).Code);
     }
 
     [Fact]
@@ -205,6 +205,47 @@ public class ForkTests
     }
 
     [Fact]
+    public async Task A_second_Disconnect_throws_ERR_IPC_DISCONNECTED_as_does_one_after_the_child_exited()
+    {
+        var child = ForkDummy("no-channel-code");
+        await Task.Delay(300);
+
+        child.Disconnect();
+        var second = Assert.Throws<ChannelClosedException>(child.Disconnect);
+        await child.Exited.WaitAsync(Run.Timeout);
+        var afterExit = Assert.Throws<ChannelClosedException>(child.Disconnect);
+
+        Assert.Equal(ChannelClosedException.Disconnected, second.Code);
+        Assert.Contains("IPC channel is already disconnected", second.Message);
+        Assert.Contains("(ERR_IPC_DISCONNECTED)", second.Message);
+        Assert.Equal(ChannelClosedException.Disconnected, afterExit.Code);
+        await child.DisposeAsync(); // disposing a disconnected child does not throw
+    }
+
+    [Fact]
+    public async Task In_the_child_a_second_Disconnect_throws_ERR_IPC_DISCONNECTED_too()
+    {
+        var child = ForkDummy("disconnect-twice");
+
+        var (stdout, stderr, exit) = await Run.ToEnd(child);
+
+        Assert.Equal((new ChildExit(0, null), ""), (exit, stderr));
+        Assert.StartsWith("second disconnect: ERR_IPC_DISCONNECTED: IPC channel is already disconnected", stdout);
+        Assert.False(child.Connected);
+    }
+
+    [Fact]
+    public async Task An_empty_Cwd_means_the_parents_working_directory()
+    {
+        var child = ChildProcess.Fork(Run.Dummy, ["pwd"], new ForkOptions { Cwd = "", Stdio = StdioMode.Pipe });
+
+        var (stdout, _, exit) = await Run.ToEnd(child);
+
+        Assert.Equal(new ChildExit(0, null), exit);
+        Assert.Equal(Environment.CurrentDirectory + "\n", stdout);
+    }
+
+    [Fact]
     public async Task Waiting_for_a_message_from_a_child_that_crashes_at_start_up_fails_and_says_how_it_ended()
     {
         var child = ForkDummy("crash");
@@ -223,6 +264,18 @@ public class ForkTests
         Assert.Equal("ENOENT", e.Code);
         Assert.Contains("'/no/such/program.dll' does not exist", e.Message);
         Assert.False(child.Connected);
+        Assert.Null(child.Stdout); // Fork inherits stdio by default: no streams, as in Node
+    }
+
+    [Fact]
+    public async Task A_fork_that_fails_with_piped_stdio_still_has_its_streams_already_ended()
+    {
+        var child = ChildProcess.Fork("/no/such/program.dll", options: new ForkOptions { Stdio = StdioMode.Pipe });
+
+        await Assert.ThrowsAsync<SpawnException>(() => child.Closed.WaitAsync(Run.Timeout));
+        Assert.Equal("", await child.Stdout!.ReadToEndAsync().WaitAsync(Run.Timeout));
+        Assert.True(child.Stderr!.Ended);
+        Assert.Throws<IOException>(() => child.Stdin!.Write("x"));
     }
 
     [Fact]

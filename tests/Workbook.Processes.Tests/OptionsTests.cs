@@ -18,6 +18,15 @@ public class OptionsTests
     }
 
     [Fact]
+    public async Task An_empty_Cwd_means_the_parents_working_directory_as_in_Node()
+    {
+        var (stdout, _, exit) = await Run.ToEnd(ChildProcess.Spawn("pwd", options: new() { Cwd = "" }));
+
+        Assert.Equal(new ChildExit(0, null), exit);
+        Assert.Equal(Environment.CurrentDirectory + "\n", stdout);
+    }
+
+    [Fact]
     public async Task Env_replaces_the_whole_environment()
     {
         var env = new Dictionary<string, string> { ["ANSWER"] = "42" };

@@ -31,6 +31,40 @@ public class SpawnErrorTests
     }
 
     [Fact]
+    public async Task A_command_that_does_not_exist_still_has_its_piped_streams_which_end_at_once()
+    {
+        var child = ChildProcess.Spawn("no-such-command-wb");
+        var data = new List<string>();
+        child.Stdout!.Data += data.Add; // wiring up the streams works, as in Node
+        child.Stderr!.Data += data.Add;
+
+        await Assert.ThrowsAsync<SpawnException>(() => child.Closed.WaitAsync(Run.Timeout));
+
+        Assert.True(child.Stdout.Ended && child.Stderr.Ended);
+        Assert.Equal("", await child.Stdout.ReadToEndAsync().WaitAsync(Run.Timeout));
+        Assert.Equal("", await child.Stderr.ReadToEndAsync().WaitAsync(Run.Timeout));
+        Assert.Empty(data);
+        var write = Assert.Throws<IOException>(() => child.Stdin!.Write("hello"));
+        Assert.Contains("could not be started", write.Message);
+        child.Stdin!.End(); // ending it is harmless
+        Assert.True(child.Stdin.Ended);
+        var sink = ChildProcess.Spawn("cat");
+        child.Stdout.Pipe(sink.Stdin!); // piping from it ends the destination
+        Assert.Equal(new ChildExit(0, null), await sink.Closed.WaitAsync(Run.Timeout));
+    }
+
+    [Fact]
+    public async Task A_failed_spawn_without_pipes_has_no_streams()
+    {
+        var child = ChildProcess.Spawn("no-such-command-wb", options: new() { Stdio = StdioMode.Ignore });
+
+        await Assert.ThrowsAsync<SpawnException>(() => child.Closed.WaitAsync(Run.Timeout));
+        Assert.Null(child.Stdin);
+        Assert.Null(child.Stdout);
+        Assert.Null(child.Stderr);
+    }
+
+    [Fact]
     public async Task A_missing_working_directory_is_named_in_the_error()
     {
         var child = ChildProcess.Spawn("pwd", options: new() { Cwd = "/no/such/dir-wb" });

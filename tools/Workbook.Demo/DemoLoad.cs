@@ -2,115 +2,98 @@ using Workbook.LoadTesting;
 
 namespace Workbook.Demo;
 
-/// <summary>One second of the built-in load: requests answered per worker pid, and failures by reason.</summary>
-internal sealed record LoadSecond(TimeSpan Duration, long Ok, IReadOnlyDictionary<string, long> ByPid, IReadOnlyDictionary<FailureReason, long> Failures)
+/// <summary>The load's last complete second: requests answered (2xx) per second, and responses per second per worker pid.</summary>
+internal sealed record LoadSecond(double Rate, IReadOnlyDictionary<string, double> RateByPid)
 {
-    public double Rate => Ok / Duration.TotalSeconds;
-
     /// <summary>Requests per second the worker with this pid answered.</summary>
-    public double RateOf(int? pid) => pid is int p && ByPid.TryGetValue(p.ToString(), out var n) ? n / Duration.TotalSeconds : 0;
+    public double RateOf(int? pid) => pid is int p && RateByPid.TryGetValue(p.ToString(), out var rate) ? rate : 0;
 }
 
 /// <summary>
-/// The built-in load: a few closed-model clients against the cluster on 127.0.0.1, run as back-to-back one-second
-/// load runs. A run reports which worker answered what only when it ends, so one-second runs give the dashboard
-/// requests per second per worker. Each time it is switched on it stops by itself after <c>limit</c>.
+/// The built-in load: a few closed-model clients against the cluster on 127.0.0.1, as one load run that attributes each
+/// answer to its worker (the <c>X-Worker-Pid</c> header); the dashboard reads the run's live progress. Each time it is
+/// switched on it stops by itself after <c>limit</c>: that is the run's duration.
 /// </summary>
 internal sealed class DemoLoad(Uri url, int clients, TimeSpan limit, EventLog log)
 {
-    public static readonly TimeSpan Slice = TimeSpan.FromSeconds(1);
-
     private readonly object _gate = new();
-    private readonly Dictionary<FailureReason, long> _failures = [];
-    private CancellationTokenSource? _stop;
+    private LoadRun? _run;
     private Task _running = Task.CompletedTask;
-    private LoadSecond? _last;
-    private long _ok;
 
     public bool IsOn
     {
-        get { lock (_gate) return _stop is not null; }
+        get { lock (_gate) return _run is not null; }
     }
 
-    /// <summary>The last completed second, or null while the load is off.</summary>
+    /// <summary>The last complete second, or null while the load is off or in its first second.</summary>
     public LoadSecond? Last
     {
-        get { lock (_gate) return _stop is null ? null : _last; }
+        get
+        {
+            var progress = Progress;
+            return progress is null || progress.Elapsed < TimeSpan.FromSeconds(1) ? null
+                : new LoadSecond(progress.CurrentRate, progress.CurrentRateByAttribution);
+        }
     }
 
     /// <summary>Answered requests since the load was last switched on.</summary>
-    public long Ok
-    {
-        get { lock (_gate) return _ok; }
-    }
+    public long Ok => Progress?.Ok ?? 0;
 
-    /// <summary>Failures by reason since the load was last switched on.</summary>
-    public IReadOnlyDictionary<FailureReason, long> Failures
+    /// <summary>Failures by reason since the load was last switched on (reasons with none left out).</summary>
+    public IReadOnlyDictionary<FailureReason, long> Failures =>
+        Progress?.Failures.Where(f => f.Value > 0).ToDictionary() ?? new Dictionary<FailureReason, long>();
+
+    private LoadProgress? Progress
     {
-        get { lock (_gate) return new Dictionary<FailureReason, long>(_failures); }
+        get
+        {
+            lock (_gate) return _run?.Progress;
+        }
     }
 
     public void Start()
     {
         lock (_gate)
         {
-            if (_stop is not null) return;
-            _stop = new CancellationTokenSource();
-            _failures.Clear();
-            _ok = 0;
-            _last = null;
-            _running = Task.Run(() => RunAsync(_stop));
+            if (_run is not null) return;
+            var run = LoadRunner.Start(new LoadTest
+            {
+                Url = url,
+                Label = "demo",
+                Load = [Load.KeepConstant(clients, limit)],
+                AttributeBy = "X-Worker-Pid",
+                Timeout = TimeSpan.FromSeconds(5),
+            });
+            _run = run;
+            _running = EndedAsync(run);
         }
         log.Add($"load on: {clients} clients to {url} (stops by itself after {limit.TotalSeconds:0} s)");
     }
 
-    /// <summary>Stops the load and returns when its last run has ended.</summary>
+    /// <summary>Stops the load and returns when its run has ended.</summary>
     public async Task StopAsync()
     {
         Task running;
         lock (_gate)
         {
-            _stop?.Cancel();
+            _run?.Cancel();
             running = _running;
         }
         await running.ConfigureAwait(false);
     }
 
-    private async Task RunAsync(CancellationTokenSource stop)
+    private async Task EndedAsync(LoadRun run)
     {
-        var test = new LoadTest
-        {
-            Url = url,
-            Label = "demo",
-            Load = [Load.KeepConstant(clients, Slice)],
-            AttributeBy = "X-Worker-Pid",
-            Timeout = TimeSpan.FromSeconds(5),
-        };
-        var until = DateTime.UtcNow + limit;
+        var ended = "load off";
         try
         {
-            while (!stop.IsCancellationRequested && DateTime.UtcNow < until)
-            {
-                var result = await LoadRunner.RunAsync(test, stop.Token).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    _ok += result.Ok;
-                    foreach (var (reason, count) in result.Failures.Where(f => f.Value > 0))
-                        _failures[reason] = _failures.GetValueOrDefault(reason) + count;
-                    if (result.StoppedBy != "cancelled")
-                        _last = new LoadSecond(result.Duration, result.Ok, result.ByAttribution, result.Failures);
-                }
-            }
+            if ((await run.Completion.ConfigureAwait(false)).StoppedBy == "time") ended = $"load off: it ran its {limit.TotalSeconds:0} s";
         }
         catch (Exception e)
         {
             log.Add($"error: the load stopped: {e.Message}");
         }
-        finally
-        {
-            lock (_gate) _stop = null;
-            stop.Dispose();
-            log.Add(DateTime.UtcNow >= until ? $"load off: it ran its {limit.TotalSeconds:0} s" : "load off");
-        }
+        lock (_gate) _run = null;
+        log.Add(ended);
     }
 }
