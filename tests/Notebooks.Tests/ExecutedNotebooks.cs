@@ -5,7 +5,7 @@ namespace Notebooks.Tests;
 
 /// <summary>
 /// Runs the headless runner once over every notebook in notebooks/ (the way the README's run command does,
-/// into a temporary folder) and gives the tests the executed notebooks to read.
+/// into artifacts/test-results/notebooks) and gives the tests the executed notebooks to read.
 /// </summary>
 public sealed class ExecutedNotebooks : IAsyncLifetime
 {
@@ -14,7 +14,11 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
     public static string RepositoryRoot { get; } = Metadata("RepositoryRoot");
     public static string NotebooksFolder { get; } = Path.Combine(RepositoryRoot, "notebooks");
 
-    public string OutputFolder { get; } = Path.Combine(Path.GetTempPath(), "wb-notebooks-" + Guid.NewGuid().ToString("N")[..8]);
+    /// <summary>
+    /// The executed chapters (.ipynb and .html) of this run, kept beside the TRX files so CI keeps them with the
+    /// test results; emptied first, so a chapter the runner failed to write is not read from an earlier run.
+    /// </summary>
+    public string OutputFolder { get; } = Path.Combine(RepositoryRoot, "artifacts", "test-results", "notebooks");
     public int RunnerExitCode { get; private set; }
     public string RunnerOutput { get; private set; } = "";
 
@@ -23,6 +27,8 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (Directory.Exists(OutputFolder)) Directory.Delete(OutputFolder, recursive: true);
+        Directory.CreateDirectory(OutputFolder);
         var runner = ChildProcess.Spawn("dotnet", [Metadata("NotebookRunner"), NotebooksFolder, "--out", OutputFolder],
             new SpawnOptions { Cwd = RepositoryRoot });
         var stdout = runner.Stdout!.ReadToEndAsync();
@@ -40,11 +46,7 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
         RunnerOutput = await stdout + await stderr;
     }
 
-    public Task DisposeAsync()
-    {
-        if (Directory.Exists(OutputFolder)) Directory.Delete(OutputFolder, recursive: true);
-        return Task.CompletedTask;
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public JsonObject Executed(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(OutputFolder, name + ".ipynb")))!;
