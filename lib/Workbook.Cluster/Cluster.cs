@@ -1,6 +1,4 @@
-using System.Net;
 using System.Reflection;
-using Workbook.Processes;
 
 namespace Workbook.Cluster;
 
@@ -54,40 +52,4 @@ public static class Cluster
         SchedulingPolicy.ReusePort => "reuse-port",
         _ => "shared",
     };
-}
-
-/// <summary>A worker's view of its cluster, read from the variables the primary set.</summary>
-internal sealed record WorkerSettings(int Id, SchedulingPolicy Policy, IPAddress Address, int Port, TimeSpan DisconnectTimeout, string? AffinityCookie = null)
-{
-    public static WorkerSettings? FromEnvironment()
-    {
-        if (!int.TryParse(Environment.GetEnvironmentVariable(Cluster.WorkerIdVariable), out var id)) return null;
-        var policy = Environment.GetEnvironmentVariable(Cluster.PolicyVariable) switch
-        {
-            "reuse-port" => SchedulingPolicy.ReusePort,
-            "shared" => SchedulingPolicy.Shared,
-            _ => SchedulingPolicy.RoundRobin,
-        };
-        var address = IPAddress.TryParse(Environment.GetEnvironmentVariable(Cluster.AddressVariable), out var a) ? a : IPAddress.Loopback;
-        var port = int.TryParse(Environment.GetEnvironmentVariable(Cluster.PortVariable), out var p) ? p : 0;
-        var disconnectTimeout = int.TryParse(Environment.GetEnvironmentVariable(Cluster.DisconnectTimeoutVariable), out var ms) ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(10);
-        var cookie = Environment.GetEnvironmentVariable(Cluster.AffinityCookieVariable) is { Length: > 0 } name ? name : null;
-        // Not handed on to this worker's own children: they are not workers.
-        foreach (var v in new[] { Cluster.WorkerIdVariable, Cluster.PolicyVariable, Cluster.AddressVariable, Cluster.PortVariable, Cluster.DisconnectTimeoutVariable, Cluster.AffinityCookieVariable })
-            Environment.SetEnvironmentVariable(v, null);
-        return new WorkerSettings(id, policy, address, port, disconnectTimeout, cookie);
-    }
-}
-
-/// <summary>The cluster's own messages on the fork channel (never shown to the user's Message handlers).</summary>
-internal static class ClusterMessages
-{
-    public const string Marker = MessageChannel.InternalMarker;
-    public const string Online = "cluster-online";
-    public const string Listening = "cluster-listening";
-    public const string Disconnect = "cluster-disconnect";
-
-    public static object Make(string kind, int? port = null) => port is null
-        ? new Dictionary<string, object> { [Marker] = kind }
-        : new Dictionary<string, object> { [Marker] = kind, ["port"] = port.Value };
 }
