@@ -117,7 +117,7 @@ internal sealed class LoadRecorder
         };
     }
 
-    public LoadResult Result(LoadTest test, string profile, TimeSpan duration, string stoppedBy)
+    public LoadResult Result(LoadTest test, string profile, TimeSpan duration, StopReason stoppedBy)
     {
         int lastUsed = Array.FindLastIndex(_seconds, s => s is not null && s.Ok + s.Failed > 0);
         int seconds = Math.Min(Math.Max(lastUsed + 1, (int)Math.Ceiling(duration.TotalSeconds)), _seconds.Length);

@@ -61,8 +61,8 @@ public sealed record LoadResult
     /// <summary>When the load stopped: <see cref="StartedAt"/> + <see cref="Duration"/>.</summary>
     public DateTimeOffset LoadStoppedAt => StartedAt + Duration;
 
-    /// <summary>Why the run stopped: "time", "request count" or "cancelled".</summary>
-    public required string StoppedBy { get; init; }
+    /// <summary>Why the run stopped: its time, its request count, a <see cref="LoadRun.Stop()"/> or a cancel.</summary>
+    public required StopReason StoppedBy { get; init; }
 
     /// <summary>Every request the run attempted.</summary>
     public required long Requests { get; init; }

@@ -41,7 +41,7 @@ public sealed class LoadRun
     private readonly CancellationTokenRegistration _external;
     private readonly Task _stopped;
     private long _issued;
-    private volatile string _stoppedBy = "time";
+    private volatile StopReason _stoppedBy = StopReason.Time;
     private volatile int _desiredClients;
 
     internal LoadRun(LoadTest test, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ public sealed class LoadRun
         _start = Stopwatch.GetTimestamp();
         _recorder = new LoadRecorder(_start, test.Duration + test.Timeout + EndGrace + TimeSpan.FromSeconds(1), test.Duration);
         _stopped = _stopIssuing.Token.WhenCanceled();
-        _external = cancellationToken.Register(() => Stop("cancelled", abandonNow: true));
+        _external = cancellationToken.Register(() => Stop(StopReason.Cancelled, abandonNow: true));
         Completion = Task.Run(RunAsync);
     }
 
@@ -72,13 +72,13 @@ public sealed class LoadRun
     public void Mark(string text) => _recorder.Mark(text);
 
     /// <summary>Ends the run now; requests in flight are abandoned.</summary>
-    public void Cancel() => Stop("cancelled", abandonNow: true);
+    public void Cancel() => Stop(StopReason.Cancelled, abandonNow: true);
 
     /// <summary>
     /// Ends the run before its time bound, as the bound would: no request is sent any more, and those in flight get
-    /// the usual <see cref="EndGrace"/>. <paramref name="reason"/> is what the result's <see cref="LoadResult.StoppedBy"/> says.
+    /// the usual <see cref="EndGrace"/>. The result says <see cref="StopReason.Stopped"/>.
     /// </summary>
-    public void Stop(string reason) => Stop(string.IsNullOrWhiteSpace(reason) ? "a stop" : reason, abandonNow: false);
+    public void Stop() => Stop(StopReason.Stopped, abandonNow: false);
 
     private async Task<LoadResult> RunAsync()
     {
@@ -90,11 +90,11 @@ public sealed class LoadRun
         var timeBound = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _stopIssuing.Token);
         await Task.WhenAny(timeBound, _stopped).ConfigureAwait(false);
         Stop(_stoppedBy, abandonNow: false);
-        _recorder.EndOffering(byTimeBound: _stoppedBy == "time");
-        var offeredFor = _stoppedBy == "time" ? Test.Duration : _recorder.Elapsed;
+        _recorder.EndOffering(byTimeBound: _stoppedBy == StopReason.Time);
+        var offeredFor = _stoppedBy == StopReason.Time ? Test.Duration : _recorder.Elapsed;
 
         // Let what is in flight finish: briefly after the time bound, up to the timeout after a count bound.
-        var grace = _stoppedBy == "request count" ? Test.Timeout : EndGrace;
+        var grace = _stoppedBy == StopReason.RequestCount ? Test.Timeout : EndGrace;
         if (await Task.WhenAny(work, Task.Delay(grace, _abandon.Token).ContinueWith(_ => { })).ConfigureAwait(false) != work)
             _abandon.Cancel();
         foreach (var connection in _connections.Keys) connection.Dispose();
@@ -103,7 +103,7 @@ public sealed class LoadRun
         return _recorder.Result(Test, Describe(_phases), offeredFor, _stoppedBy);
     }
 
-    private void Stop(string why, bool abandonNow)
+    private void Stop(StopReason why, bool abandonNow)
     {
         if (!_stopIssuing.IsCancellationRequested) _stoppedBy = why;
         _stopIssuing.Cancel();
@@ -120,7 +120,7 @@ public sealed class LoadRun
         if (_stopIssuing.IsCancellationRequested) return false;
         if (Test.MaxRequests is long max && Interlocked.Increment(ref _issued) > max)
         {
-            Stop("request count", abandonNow: false);
+            Stop(StopReason.RequestCount, abandonNow: false);
             return false;
         }
         return true;

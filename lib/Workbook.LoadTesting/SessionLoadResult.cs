@@ -24,11 +24,11 @@ public sealed record SessionLoadResult
     public required string Label { get; init; }
     public required Uri Url { get; init; }
 
-    /// <summary>How long load was offered: the test's duration, or less if a bound, <see cref="SessionLoadRun.Finish"/> or cancellation stopped it.</summary>
+    /// <summary>How long load was offered: the test's duration, or less if a bound, <see cref="SessionLoadRun.Stop()"/> or cancellation stopped it.</summary>
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>Why the run stopped: "time", "session count", "finished early" (<see cref="SessionLoadRun.Finish"/>) or "cancelled".</summary>
-    public required string StoppedBy { get; init; }
+    /// <summary>Why the run stopped: its time, its session count, a <see cref="SessionLoadRun.Stop()"/> or a cancel.</summary>
+    public required StopReason StoppedBy { get; init; }
 
     public required int Clients { get; init; }
 

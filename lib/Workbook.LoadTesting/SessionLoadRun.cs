@@ -33,7 +33,7 @@ public sealed class SessionLoadRun
     private readonly CancellationTokenSource _abandon = new();
     private readonly CancellationTokenRegistration _external;
     private long _loginsStarted;
-    private string? _stoppedBy;
+    private int _stoppedBy = -1; // a StopReason once stopped: the first reason given wins
 
     internal SessionLoadRun(SessionLoadTest test, CancellationToken cancellationToken)
     {
@@ -59,7 +59,7 @@ public sealed class SessionLoadRun
     /// <summary>Ends the run now; requests in flight are abandoned.</summary>
     public void Cancel()
     {
-        Stop("cancelled");
+        Stop(StopReason.Cancelled);
         _abandon.Cancel();
     }
 
@@ -88,13 +88,14 @@ public sealed class SessionLoadRun
 
             // Users end on their own only when MaxSessions is reached; otherwise the time bound (or Cancel) ends the run.
             var first = await Task.WhenAny(running, Task.Delay(Test.Duration, _stopIssuing.Token)).ConfigureAwait(false);
-            Stop(first == running ? "session count" : "time");
-            var offeredFor = _stoppedBy == "time" ? Test.Duration : _recorder.Elapsed;
+            Stop(first == running ? StopReason.SessionCount : StopReason.Time);
+            var stoppedBy = (StopReason)Volatile.Read(ref _stoppedBy);
+            var offeredFor = stoppedBy == StopReason.Time ? Test.Duration : _recorder.Elapsed;
 
             if (await Task.WhenAny(running, Task.Delay(EndGrace, _abandon.Token)).ConfigureAwait(false) != running)
                 _abandon.Cancel();
             await running.ConfigureAwait(false);
-            return _recorder.Result(Test, offeredFor, _stoppedBy!);
+            return _recorder.Result(Test, offeredFor, stoppedBy);
         }
         finally
         {
@@ -107,12 +108,12 @@ public sealed class SessionLoadRun
     /// Ends the run early, as its time bound would: no new request is sent, and those in flight may finish (up to
     /// <see cref="EndGrace"/>). For a run that should last as long as something else does, e.g. a rolling restart.
     /// </summary>
-    public void Finish() => Stop("finished early");
+    public void Stop() => Stop(StopReason.Stopped);
 
     /// <summary>Stops issuing requests; the first reason given is the one reported.</summary>
-    private void Stop(string why)
+    private void Stop(StopReason why)
     {
-        Interlocked.CompareExchange(ref _stoppedBy, why, null);
+        Interlocked.CompareExchange(ref _stoppedBy, (int)why, -1);
         _stopIssuing.Cancel();
     }
 }

@@ -88,7 +88,7 @@ internal sealed class SessionRecorder(long start)
         lock (_gate) return new(Elapsed, duration, _sessions, _sessionsLost, _pagesOk, _pagesLost, _failed);
     }
 
-    public SessionLoadResult Result(SessionLoadTest test, TimeSpan offeredFor, string stoppedBy)
+    public SessionLoadResult Result(SessionLoadTest test, TimeSpan offeredFor, StopReason stoppedBy)
     {
         lock (_gate)
         {

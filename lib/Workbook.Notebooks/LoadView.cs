@@ -50,7 +50,7 @@ namespace Workbook.Notebooks
             var rows = new List<(string, string)>
             {
                 ("load", $"{result.Profile}, {(result.Connection == ConnectionMode.KeepAlive ? "keep-alive" : "new connection per request")}"),
-                ("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy})"),
+                ("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy.Describe()})"),
                 ("ok", $"{result.Ok:N0} — {result.Throughput:N0} req/s" +
                        (result.OkAfterEnd > 0 ? $" ({result.OkAfterEnd:N0} answered after the load stopped, not in the rate)" : "")),
                 ("failed", failures),

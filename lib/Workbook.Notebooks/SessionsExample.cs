@@ -105,7 +105,7 @@ public static class SessionsExample
                 if (restart) took = (await cluster.RollingRestartAsync().ConfigureAwait(false)).Elapsed;
                 else await during!(cluster).ConfigureAwait(false);
                 if (restart) run.Mark("restarted");
-                await run.FinishOnWholeSecondAsync(AfterRestart).ConfigureAwait(false);
+                await run.StopOnWholeSecondAsync(AfterRestart).ConfigureAwait(false);
             }
             var result = await shown.ConfigureAwait(false);
             cluster.Replaced -= OnReplaced;
@@ -125,15 +125,15 @@ public static class SessionRunEnding
 {
     /// <summary>
     /// Waits <paramref name="atLeast"/>, then until the run's clock reaches a whole second, and finishes the run
-    /// (<see cref="SessionLoadRun.Finish"/>): its last second is complete, so the timeline can draw all of it.
+    /// (<see cref="SessionLoadRun.Stop()"/>): its last second is complete, so the timeline can draw all of it.
     /// </summary>
-    public static async Task FinishOnWholeSecondAsync(this SessionLoadRun run, TimeSpan atLeast)
+    public static async Task StopOnWholeSecondAsync(this SessionLoadRun run, TimeSpan atLeast)
     {
         ArgumentNullException.ThrowIfNull(run);
         var end = TimeSpan.FromSeconds(Math.Ceiling((run.Progress.Elapsed + atLeast).TotalSeconds));
         var left = end - run.Progress.Elapsed;
         if (left > TimeSpan.Zero) await Task.Delay(left).ConfigureAwait(false);
-        run.Finish();
+        run.Stop();
     }
 }
 

@@ -25,7 +25,7 @@ public class LoadRunnerTests
 
         Assert.Equal((500L, 500L, 0L, 0L), (result.Requests, result.Ok, result.Failed, result.Unfinished));
         Assert.Equal(500, Interlocked.Read(ref served));
-        Assert.Equal("request count", result.StoppedBy);
+        Assert.Equal(StopReason.RequestCount, result.StoppedBy);
         Assert.Equal(500, result.Latency.Count);
         Assert.Equal(result.Ok, result.Timeline.Sum(s => s.Ok));
     }
@@ -165,7 +165,7 @@ public class LoadRunnerTests
 
         while (run.Progress.Elapsed < TimeSpan.FromSeconds(1.2)) await Task.Delay(20); // second 0 is complete
         var during = run.Progress;
-        run.Stop("seen");
+        run.Stop();
         var result = await run.Completion;
 
         Assert.Equal(["w0", "w1"], during.ByAttribution.Keys.Order());
@@ -228,7 +228,7 @@ public class LoadRunnerTests
         var result = await run.Completion;
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
-        Assert.Equal("cancelled", result.StoppedBy);
+        Assert.Equal(StopReason.Cancelled, result.StoppedBy);
         var mark = Assert.Single(result.Marks);
         Assert.Equal("something happened", mark.Text);
         Assert.InRange(mark.At.TotalMilliseconds, 350, 1000);
@@ -242,10 +242,10 @@ public class LoadRunnerTests
         var run = LoadRunner.Start(Closed(server.Url, clients: 4, seconds: 30));
         await Task.Delay(1000);
 
-        run.Stop("the restarts' end");
+        run.Stop();
         var result = await run.Completion;
 
-        Assert.Equal("the restarts' end", result.StoppedBy);
+        Assert.Equal(StopReason.Stopped, result.StoppedBy);
         Assert.InRange(result.Duration.TotalSeconds, 0.9, 3);
         Assert.Equal((0L, 0L), (result.Failed, result.Unfinished)); // each had 200 ms to go: within the end grace
         Assert.Equal(result.Requests, result.Ok);

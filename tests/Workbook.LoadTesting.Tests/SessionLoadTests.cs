@@ -94,7 +94,7 @@ public class SessionLoadTests
 
         var r = await SessionLoadRunner.RunAsync(Sessions(host.Url, maxSessions: 40));
 
-        Assert.Equal("session count", r.StoppedBy);
+        Assert.Equal(StopReason.SessionCount, r.StoppedBy);
         Assert.Equal((40L, 40L, 0L, 0L), (r.Logins, r.Sessions, r.SessionsLost, r.PagesLost));
         Assert.Equal((200L, 200L, 0L, 0L, 0L), (r.Pages, r.PagesOk, r.WrongUser, r.Failed, r.Unfinished));
         Assert.Equal(r.PagesOk, server.PagesServed);
@@ -233,7 +233,7 @@ public class SessionLoadTests
 
         var r = await SessionLoadRunner.RunAsync(test).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(("time", TimeSpan.FromSeconds(1)), (r.StoppedBy, r.Duration));
+        Assert.Equal((StopReason.Time, TimeSpan.FromSeconds(1)), (r.StoppedBy, r.Duration));
         Assert.Equal((0L, 0L), (r.Sessions, r.Pages));
         Assert.True(r.Failed > 0);
         Assert.Equal((r.Failed, r.Failed), (r.Failures[FailureReason.Refused], r.LoginsFailed));
@@ -253,7 +253,7 @@ public class SessionLoadTests
         var r = await SessionLoadRunner.RunAsync(test).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal((3L, 3L, 3L, 0L, 0L), (r.Sessions, r.Pages, r.Unfinished, r.PagesOk, r.Failed));
-        Assert.Equal("time", r.StoppedBy);
+        Assert.Equal(StopReason.Time, r.StoppedBy);
         AssertAddsUp(r);
     }
 
@@ -271,7 +271,7 @@ public class SessionLoadTests
         var r = await run.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(300);
 
-        Assert.Equal("cancelled", r.StoppedBy);
+        Assert.Equal(StopReason.Cancelled, r.StoppedBy);
         Assert.Equal("worker killed", Assert.Single(r.Marks).Text);
         Assert.True(r.PagesOk > 0);
         // Nothing sent after the end: the server saw at most what the run counted as sent (a request written just
@@ -288,10 +288,10 @@ public class SessionLoadTests
 
         var run = SessionLoadRunner.Start(new SessionLoadTest { Url = host.Url, Clients = 3, Duration = TimeSpan.FromSeconds(30) });
         for (int i = 0; i < 200 && run.Progress.PagesOk < 3; i++) await Task.Delay(50);
-        run.Finish();
+        run.Stop();
         var r = await run.Completion.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal("finished early", r.StoppedBy);
+        Assert.Equal(StopReason.Stopped, r.StoppedBy);
         Assert.True(r.PagesOk >= 3, $"{r.PagesOk} pages");
         Assert.Equal((0L, 0L), (r.Failed, r.Unfinished));
         Assert.True(r.Duration < TimeSpan.FromSeconds(20), $"ran for {r.Duration}");

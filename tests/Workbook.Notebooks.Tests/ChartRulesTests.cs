@@ -10,7 +10,7 @@ public class ChartRulesTests
     private static LoadResult Result(string label, double seconds, (long Ok, long Failed)[] perSecond, params LoadMark[] marks) => new()
     {
         Label = label, Url = new Uri("http://127.0.0.1:1/"), Profile = "test", Connection = ConnectionMode.KeepAlive,
-        Duration = TimeSpan.FromSeconds(seconds), StoppedBy = "time",
+        Duration = TimeSpan.FromSeconds(seconds), StoppedBy = StopReason.Time,
         Requests = perSecond.Sum(s => s.Ok + s.Failed), Ok = perSecond.Sum(s => s.Ok), Unfinished = 0,
         Failures = new Dictionary<FailureReason, long> { [FailureReason.Refused] = perSecond.Sum(s => s.Failed) },
         StatusCodes = new Dictionary<int, long>(),

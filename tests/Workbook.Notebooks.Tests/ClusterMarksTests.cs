@@ -162,7 +162,7 @@ public class ClusterMarksTests
     private static LoadResult Result(long ok, long failed, long unfinished) => new()
     {
         Label = "test", Url = new Uri("http://127.0.0.1:1/"), Profile = "test", Connection = ConnectionMode.NewPerRequest,
-        Duration = TimeSpan.FromSeconds(10), StoppedBy = "time", Requests = ok + failed + unfinished, Ok = ok, Unfinished = unfinished,
+        Duration = TimeSpan.FromSeconds(10), StoppedBy = StopReason.Time, Requests = ok + failed + unfinished, Ok = ok, Unfinished = unfinished,
         Failures = new Dictionary<FailureReason, long> { [FailureReason.Reset] = failed }, StatusCodes = new Dictionary<int, long>(),
         Latency = new LatencySummary(1, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero),
         Timeline = [], ByAttribution = new Dictionary<string, long>(), Marks = [], LatencyHistogram = new LongHistogram(1_000_000, 3),

@@ -14,7 +14,7 @@ public class LatencyChartsTests
         Profile = "test",
         Connection = ConnectionMode.KeepAlive,
         Duration = TimeSpan.FromSeconds(seconds),
-        StoppedBy = "time",
+        StoppedBy = StopReason.Time,
         Requests = requests,
         Ok = timeline.Sum(t => t.Ok),
         Unfinished = requests - timeline.Sum(t => t.Ok),

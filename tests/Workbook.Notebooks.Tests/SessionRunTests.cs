@@ -26,7 +26,7 @@ public class SessionRunTests
         ];
         var load = new SessionLoadResult
         {
-            Label = "by hand", Url = new Uri("http://127.0.0.1:1/"), Duration = S(3), StoppedBy = "finished early", Clients = 4,
+            Label = "by hand", Url = new Uri("http://127.0.0.1:1/"), Duration = S(3), StoppedBy = StopReason.Stopped, Clients = 4,
             RequestsPerLogin = 10, Logins = log.Length, Sessions = log.Length, SessionsLost = 3, ClientsWhoLostASession = 2,
             Pages = 0, PagesOk = 0, PagesLost = 3, WrongUser = 0, Unfinished = 0,
             Failures = new Dictionary<FailureReason, long>(), StatusCodes = new Dictionary<int, long>(), LoginsFailed = 0,

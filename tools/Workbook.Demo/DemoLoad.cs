@@ -87,7 +87,7 @@ internal sealed class DemoLoad(Uri url, int clients, TimeSpan limit, EventLog lo
         var ended = "load off";
         try
         {
-            if ((await run.Completion.ConfigureAwait(false)).StoppedBy == "time") ended = $"load off: it ran its {limit.TotalSeconds:0} s";
+            if ((await run.Completion.ConfigureAwait(false)).StoppedBy == StopReason.Time) ended = $"load off: it ran its {limit.TotalSeconds:0} s";
         }
         catch (Exception e)
         {

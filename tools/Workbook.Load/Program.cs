@@ -118,7 +118,7 @@ var result = await run.Completion;
 
 var table = new Table().AddColumns("", "").HideHeaders();
 table.AddRow("load", Markup.Escape($"{result.Profile}, {result.Connection}"));
-table.AddRow("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy})");
+table.AddRow("requests", $"{result.Requests:N0} in {result.Duration.TotalSeconds:0.0} s (stopped by {result.StoppedBy.Describe()})");
 table.AddRow("ok", $"{result.Ok:N0} ({result.Throughput:N0} req/s)");
 table.AddRow("failed", result.DescribeFailures("none"));
 if (result.Unfinished > 0) table.AddRow("unfinished", $"{result.Unfinished:N0}");
