@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Workbook.Processes;
+using Workbook.Testing;
 
-namespace Workbook.Cluster.Tests;
+namespace Workbook.Examples.Tests;
 
 /// <summary>
 /// examples/Proxy (YARP) forked in front of two examples/Sessions instances, each alone in its process (a "machine"):
@@ -167,7 +168,7 @@ public class ProxyExampleTests
 /// </summary>
 internal sealed class ProxyRig : IAsyncDisposable
 {
-    private static readonly string RedisServerDll = Workbook.Testing.TestEnvironment.BuildMetadata(typeof(ProxyRig).Assembly, "RedisServerExample");
+    private static readonly string RedisServerDll = Programs.RedisServerExample;
 
     private ChildProcess? _redis;
 
@@ -211,7 +212,7 @@ internal sealed class ProxyRig : IAsyncDisposable
 /// <summary>examples/Proxy as a forked child: its address, its health reports, requests to it and their replies; SIGTERM on dispose.</summary>
 internal sealed class ProxyApp : IAsyncDisposable
 {
-    public static readonly string Dll = Workbook.Testing.TestEnvironment.BuildMetadata(typeof(ProxyApp).Assembly, "ProxyExample");
+    public static readonly string Dll = Programs.ProxyExample;
 
     private readonly System.Text.StringBuilder _output = new();
     private readonly TaskCompletionSource<JsonElement> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
