@@ -86,8 +86,8 @@ public sealed class ReverseProxyExample : IAsyncDisposable
     public async Task<ProxyRemoval> RemoveAsync(string name)
     {
         var detail = (await RequestAsync(new { op = "remove", name }).ConfigureAwait(false)).GetProperty("detail");
-        return new ProxyRemoval(name, detail.GetProperty("inFlightAtRemoval").GetInt32(), detail.GetProperty("drainedMs").GetDouble(),
-            detail.GetProperty("timedOut").GetBoolean());
+        return new ProxyRemoval(detail.GetProperty("name").GetString()!, detail.GetProperty("inFlightAtRemoval").GetInt32(),
+            detail.GetProperty("drainedMs").GetDouble(), detail.GetProperty("timedOut").GetBoolean());
     }
 
     /// <summary>Puts a backend in; new clients can reach it at once, and the health checks start probing it.</summary>

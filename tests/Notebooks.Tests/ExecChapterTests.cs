@@ -8,23 +8,23 @@ public class ExecChapterTests(ExecutedNotebooks run)
 {
     private const string Chapter = "02-exec-and-shells";
 
-    private string Output(string sourceContains) => run.Output(Chapter, sourceContains);
+    private string Cell(string id) => run.CellOutput(Chapter, id);
 
     [Fact]
     public void Exec_overflowed_maxBuffer_while_spawn_streamed_everything()
     {
-        var overflow = Output("await ChildProcess.ExecAsync(\"seq 1 300000\")");
+        var overflow = Cell("ffb6c993"); // exec of seq 1 300000: over maxBuffer
         Assert.Contains("stdout exceeded maxBuffer of 1,048,576 bytes; ended with SIGTERM", overflow);
         Assert.Contains("bytes kept: 1,048,576", overflow);
         var expected = Enumerable.Range(1, 300_000).Sum(n => n.ToString().Length + 1);
-        Assert.Contains($"spawn streamed {expected:N0} bytes", Output("var seq = ChildProcess.Spawn"));
+        Assert.Contains($"spawn streamed {expected:N0} bytes", Cell("b8265794")); // spawn streams the same seq
     }
 
     [Fact]
     public void The_injected_command_ran_only_on_the_exec_path()
     {
-        var viaShell = Output("var viaShell");
-        var viaFile = Output("string viaFileOutput");
+        var viaShell = Cell("8b8aea04"); // the hostile input through exec (a shell)
+        var viaFile = Cell("24db243f"); // the same input through execFile
         Assert.Contains("\nINJECTED: the shell ran a second command\n", viaShell);
         Assert.DoesNotContain("\nINJECTED", viaFile);
         Assert.DoesNotMatch("(?m)^INJECTED", viaFile);   // no line of its own: the echo did not run
@@ -35,10 +35,10 @@ public class ExecChapterTests(ExecutedNotebooks run)
     public void Inherited_stdio_cwd_and_env_showed_in_the_cell()
     {
         var files = Directory.GetFiles(Path.Combine(ExecutedNotebooks.RepositoryRoot, "data", "spawn-tree"), "*", SearchOption.AllDirectories);
-        Assert.Equal($"{files.Length}\n", Output("var inherited = ChildProcess.Spawn"));
+        Assert.Equal($"{files.Length}\n", Cell("783e9bd5")); // a shell pipeline with inherited stdio
         var src = Directory.GetFiles(Path.Combine(ExecutedNotebooks.RepositoryRoot, "data", "spawn-tree", "src"), "*", SearchOption.AllDirectories);
-        Assert.Equal($"{src.Length}\n", Output("Cwd = \"../data/spawn-tree/src\""));
-        var env = Output("showVariables");
+        Assert.Equal($"{src.Length}\n", Cell("6735d45c")); // cwd: ../data/spawn-tree/src
+        var env = Cell("4d425fb7"); // env: empty, then only ANSWER
         Assert.Contains("empty environment:    HOME=[] ANSWER=[]", env);
         Assert.Contains("only ANSWER:          HOME=[] ANSWER=[42]", env);
         // What the shell sets for itself, and nothing of ours.
@@ -50,7 +50,7 @@ public class ExecChapterTests(ExecutedNotebooks run)
     [Fact]
     public void The_parent_exited_while_its_detached_timer_ran_on_in_its_own_session_under_a_new_parent_until_killed()
     {
-        var started = run.CellOutput(Chapter, "2a565440");
+        var started = Cell("2a565440");
         var said = Regex.Match(started, @"parent (\d+) started the timer (\d+) and exits now");
         Assert.True(said.Success, started);
         var (parent, timer) = (said.Groups[1].Value, said.Groups[2].Value);
@@ -59,9 +59,9 @@ public class ExecChapterTests(ExecutedNotebooks run)
         Assert.True(info.Success, started);
         Assert.NotEqual(parent, info.Groups[1].Value);
 
-        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", run.CellOutput(Chapter, "1fbba20c"));
+        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", Cell("1fbba20c"));
         // Ended by its pid; before that, the cell names the process that adopted it.
-        var ended = run.CellOutput(Chapter, "8e8a0d2c");
+        var ended = Cell("8e8a0d2c");
         Assert.Contains($"timer {timer}: its parent now is process {info.Groups[1].Value} (", ended);
         Assert.Contains($"timer {timer} ended: True", ended);
     }
@@ -69,7 +69,7 @@ public class ExecChapterTests(ExecutedNotebooks run)
     [Fact]
     public void Node_ran_the_notes_spawn_detached_js_beside_ours_when_it_is_installed()
     {
-        var node = run.CellOutput(Chapter, "7c51e2a9");
+        var node = Cell("7c51e2a9");
         var said = Regex.Match(node, @"parent \d+ started the timer (\d+) and exits now");
         if (!said.Success)
         {
@@ -79,17 +79,17 @@ public class ExecChapterTests(ExecutedNotebooks run)
         var timer = said.Groups[1].Value;
         Assert.Contains("node's parent exited with code 0", node);
         Assert.Matches($@"node's timer: process {timer} \(node\), .*process group {timer}, session {timer} \(its own\)", node);
-        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", run.CellOutput(Chapter, "1fbba20c"));
-        Assert.Contains($"timer {timer} ended: True", run.CellOutput(Chapter, "8e8a0d2c"));
+        Assert.Contains($"timer {timer} still running after its parent exited and its cell ended: True", Cell("1fbba20c"));
+        Assert.Contains($"timer {timer} ended: True", Cell("8e8a0d2c"));
     }
 
     [Fact]
     public void ExecFile_failed_with_ENOENT_where_exec_got_127_and_the_check_passed()
     {
-        var output = Output("ExecFileAsync(\"no-such-program\")");
+        var output = Cell("19d76bd0"); // execFile and exec of a program that does not exist
         Assert.Contains("execFile: ENOENT", output);
         Assert.Contains("exec: exit code 127", output);
-        var checks = run.CellOutput(Chapter, "2de5ab78");
+        var checks = Cell("2de5ab78");
         Assert.Equal(12, ExecutedNotebooks.PassedChecks(checks));
     }
 }

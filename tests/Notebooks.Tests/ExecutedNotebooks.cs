@@ -51,16 +51,18 @@ public sealed class ExecutedNotebooks : IAsyncLifetime
     public JsonObject Executed(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(OutputFolder, name + ".ipynb")))!;
 
-    /// <summary>What the one code cell of <paramref name="chapter"/> whose source contains <paramref name="sourceContains"/> printed.</summary>
-    public string Output(string chapter, string sourceContains) =>
-        CodeCells(Executed(chapter)).Single(c => c.Source.Contains(sourceContains)).Output;
-
-    /// <summary>What the code cell of <paramref name="chapter"/> with the id <paramref name="cellId"/> printed.</summary>
-    public string CellOutput(string chapter, string cellId) =>
-        Executed(chapter)["cells"]!.AsArray().OfType<JsonObject>()
-            .Where(c => c["id"]?.GetValue<string>() == cellId)
-            .Select(c => string.Concat(c["outputs"]!.AsArray().OfType<JsonObject>().Select(OutputText)))
-            .DefaultIfEmpty(null).Single() ?? throw new ArgumentException($"{chapter} has no cell '{cellId}'", nameof(cellId));
+    /// <summary>
+    /// What the code cell of <paramref name="chapter"/> with the id <paramref name="cellId"/> (nbformat 4.5's cell id,
+    /// kept by the runner) printed. Cells are found by id, not by their source, so rewording a cell cannot make a test
+    /// read another one.
+    /// </summary>
+    public string CellOutput(string chapter, string cellId)
+    {
+        var cell = Executed(chapter)["cells"]!.AsArray().OfType<JsonObject>().SingleOrDefault(c => c["id"]?.GetValue<string>() == cellId)
+            ?? throw new ArgumentException($"notebooks/{chapter}.ipynb has no cell with the id '{cellId}'", nameof(cellId));
+        return cell["outputs"] is JsonArray outputs ? string.Concat(outputs.OfType<JsonObject>().Select(OutputText))
+            : throw new ArgumentException($"the cell '{cellId}' of notebooks/{chapter}.ipynb is not a code cell", nameof(cellId));
+    }
 
     public static JsonObject Source(string name) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(NotebooksFolder, name + ".ipynb")))!;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Workbook.LoadTesting;
 
 namespace Workbook.Cluster.Tests;
@@ -39,29 +37,6 @@ internal static class Programs
     });
 
     public static int FreePort() => Workbook.Testing.TestEnvironment.FreePort();
-
-    /// <summary>Whether the port can be bound again; gives the process that still has it a moment to let go.</summary>
-    public static async Task<string?> PortStillTaken(int port, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return null;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
-            catch (SocketException e)
-            {
-                return e.Message;
-            }
-        }
-    }
 
     private static string Metadata(string key) => Workbook.Testing.TestEnvironment.BuildMetadata(typeof(Programs).Assembly, key);
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.RegularExpressions;
 using Workbook.LoadTesting;
 using Workbook.Processes;
 
@@ -157,49 +156,6 @@ public class RollingRestartTests
             Assert.True(read is 0 or -1, $"read {read} bytes");
             Assert.Equal(1, worker.LostConnections);
             Assert.Empty(primary.Workers); // a planned stop: not restarted
-        }
-        finally
-        {
-            await primary.DisposeAsync();
-        }
-    }
-
-    [Fact]
-    public async Task The_example_rolls_on_SIGUSR2_once_for_two_signals_and_stops_on_SIGTERM_with_0()
-    {
-        var port = Programs.FreePort();
-        var primary = ChildProcess.Spawn("dotnet", [Programs.ClusterExample, "--port", port.ToString(), "--workers", "2", "--work", "0"]);
-        var output = new System.Text.StringBuilder();
-        primary.Stdout!.Data += d => { lock (output) output.Append(d); };
-        primary.Stderr!.Data += d => { lock (output) output.Append(d); };
-        string Text() { lock (output) return output.ToString(); }
-        List<int> Pids(string what) => Regex.Matches(Text(), what + @" (\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
-        async Task Until(Func<bool> condition)
-        {
-            var deadline = DateTime.UtcNow + Programs.Timeout;
-            while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
-        }
-        try
-        {
-            await Until(() => Pids("Started process").Count == 2);
-            var original = Pids("Started process");
-
-            primary.Kill("SIGUSR2");
-            await Task.Delay(100);
-            primary.Kill("SIGUSR2");
-            await Until(() => Pids("Exited process").Count == 2);
-            await Task.Delay(1500); // a doubled restart would go on now
-
-            Assert.Equal(original.Order(), Pids("Exited process").Order());
-            Assert.Equal(4, Pids("Started process").Count);
-            using var http = new HttpClient();
-            var served = (await http.GetAsync($"http://127.0.0.1:{port}/")).Headers.GetValues("X-Worker-Pid").Single();
-            Assert.Contains(int.Parse(served), Pids("Started process").Skip(2));
-
-            primary.Kill("SIGTERM");
-            Assert.Equal(new ChildExit(0, null), await primary.Exited.WaitAsync(Programs.Timeout));
-            foreach (var pid in Pids("Started process")) Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(pid, TimeSpan.FromSeconds(2)));
-            Assert.Null(await Programs.PortStillTaken(port, TimeSpan.FromSeconds(1)));
         }
         finally
         {

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Workbook.Cluster.Tests;
 
-/// <summary>The primary's store itself, in this process; its use from workers is in SessionsExampleTests.</summary>
+/// <summary>The primary's store itself, in this process; its use from workers is in Workbook.Examples.Tests (SessionsExampleTests).</summary>
 public class SharedStoreTests
 {
     [Fact]

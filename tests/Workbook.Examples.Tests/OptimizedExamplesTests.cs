@@ -1,12 +1,12 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
-namespace Workbook.Notebooks.Tests;
+namespace Workbook.Examples.Tests;
 
 /// <summary>The processes the chapters start and measure run optimised code, whatever configuration was built.</summary>
 public class OptimizedExamplesTests
 {
-    public static IEnumerable<object[]> Programs()
+    public static IEnumerable<object[]> Names()
     {
         var examples = Path.Combine(RepositoryRoot(), "examples");
         return Directory.GetDirectories(examples).Where(d => Directory.GetFiles(d, "*.csproj").Length > 0)
@@ -14,10 +14,11 @@ public class OptimizedExamplesTests
     }
 
     [Theory]
-    [MemberData(nameof(Programs))]
+    [MemberData(nameof(Names))]
     public void An_example_and_the_libraries_beside_it_are_built_with_optimisations(string example)
     {
-        var program = Examples.Dll(example);
+        var program = Programs.Dll(example);
+        Assert.True(File.Exists(program), $"{program} was not built");
         var ours = Directory.GetFiles(Path.GetDirectoryName(program)!, "Workbook.*.dll").Append(program).ToList();
         Assert.All(ours, dll => Assert.False(OptimisationsDisabled(dll), $"{dll} was compiled without optimisations"));
     }

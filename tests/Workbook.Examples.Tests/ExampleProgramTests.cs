@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Workbook.Processes;
 
-namespace Workbook.Cluster.Tests;
+namespace Workbook.Examples.Tests;
 
-/// <summary>examples/Cluster honours its command-line contract, run as a process of its own.</summary>
+/// <summary>examples/Cluster honours its command-line contract and its signals (SIGUSR2, SIGTERM, SIGKILL), run as a process of its own.</summary>
 public class ExampleProgramTests
 {
     private sealed record Started(ChildProcess Primary, int PrimaryPid, List<int> Workers, Func<string> Output);
@@ -58,6 +58,49 @@ public class ExampleProgramTests
         finally
         {
             await started.Primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_example_rolls_on_SIGUSR2_once_for_two_signals_and_stops_on_SIGTERM_with_0()
+    {
+        var port = Programs.FreePort();
+        var primary = ChildProcess.Spawn("dotnet", [Programs.ClusterExample, "--port", port.ToString(), "--workers", "2", "--work", "0"]);
+        var output = new System.Text.StringBuilder();
+        primary.Stdout!.Data += d => { lock (output) output.Append(d); };
+        primary.Stderr!.Data += d => { lock (output) output.Append(d); };
+        string Text() { lock (output) return output.ToString(); }
+        List<int> Pids(string what) => Regex.Matches(Text(), what + @" (\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        async Task Until(Func<bool> condition)
+        {
+            var deadline = DateTime.UtcNow + Programs.Timeout;
+            while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        try
+        {
+            await Until(() => Pids("Started process").Count == 2);
+            var original = Pids("Started process");
+
+            primary.Kill("SIGUSR2");
+            await Task.Delay(100);
+            primary.Kill("SIGUSR2");
+            await Until(() => Pids("Exited process").Count == 2);
+            await Task.Delay(1500); // a doubled restart would go on now
+
+            Assert.Equal(original.Order(), Pids("Exited process").Order());
+            Assert.Equal(4, Pids("Started process").Count);
+            using var http = new HttpClient();
+            var served = (await http.GetAsync($"http://127.0.0.1:{port}/")).Headers.GetValues("X-Worker-Pid").Single();
+            Assert.Contains(int.Parse(served), Pids("Started process").Skip(2));
+
+            primary.Kill("SIGTERM");
+            Assert.Equal(new ChildExit(0, null), await primary.Exited.WaitAsync(Programs.Timeout));
+            foreach (var pid in Pids("Started process")) Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(pid, TimeSpan.FromSeconds(2)));
+            Assert.Null(await Programs.PortStillTaken(port, TimeSpan.FromSeconds(1)));
+        }
+        finally
+        {
+            await primary.DisposeAsync();
         }
     }
 
