@@ -61,15 +61,19 @@ internal static partial class ToolCommandLine
         if (e is CommandRuntimeException && FailedConversion().Match(e.Message) is { Success: true } m)
         {
             var value = m.Groups["value"].Value;
-            var kind = m.Groups["type"].Value switch
+            // "to Nullable`1": the converter underneath says which ("x is not a valid value for Int32").
+            var type = ValidValueFor().Match(e.InnerException?.Message ?? "") is { Success: true } inner ? inner.Groups["type"].Value : m.Groups["type"].Value;
+            var kind = type switch
             {
                 "Int32" or "Int64" => "a whole number",
                 "Double" => "a number",
-                var type => "a " + type,
+                _ => "a " + type,
             };
             return OptionGiven(value, args) is { } option ? $"{option} needs {kind}, not '{value}'." : $"'{value}' is not {kind}.";
         }
         if (NoValue().Match(e.Message) is { Success: true } n) return $"{Dashed(n.Groups["name"].Value)} needs a value.";
+        if (e.Message.StartsWith("Flags cannot be assigned a value") && args.FirstOrDefault(a => a.StartsWith('-') && a.IndexOfAny(['=', ':']) > 0) is { } flag)
+            return $"{flag[..flag.IndexOfAny(['=', ':'])]} is a switch and takes no value, not '{flag}'.";
         // Spectre's other parse errors may name an option without its dashes ("Unexpected option 'nope'").
         var message = QuotedOption().Replace(e.Message, o => $"{o.Groups["word"].Value} '{Dashed(o.Groups["name"].Value)}'");
         return message.EndsWith('.') ? message : message + ".";
@@ -88,8 +92,11 @@ internal static partial class ToolCommandLine
         return null;
     }
 
-    [GeneratedRegex(@"^Failed to convert '(?<value>.*)' to (?<type>\w+)\.")]
+    [GeneratedRegex(@"^Failed to convert '(?<value>.*)' to (?<type>[\w`]+)\.")]
     private static partial Regex FailedConversion();
+
+    [GeneratedRegex(@"is not a valid value for (?<type>\w+)")]
+    private static partial Regex ValidValueFor();
 
     [GeneratedRegex(@"^Option '(?<name>[^']+)' is defined but no value has been provided")]
     private static partial Regex NoValue();
@@ -116,7 +123,10 @@ internal static partial class ToolCommandLine
     private sealed class UnexpectedArgumentException(string message) : Exception(message);
 }
 
-/// <summary>A number option's range; a value outside it is an error that names the option, the range and the value.</summary>
+/// <summary>
+/// A number option's range (<c>double.PositiveInfinity</c>: no maximum); a value outside it is an error that names
+/// the option, the range and the value. Validation runs in the invariant culture, so the numbers print in it.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class WithinAttribute(double min, double max) : ParameterValidationAttribute(errorMessage: null!)
 {
@@ -128,9 +138,13 @@ internal sealed class WithinAttribute(double min, double max) : ParameterValidat
         if (context.Value is null) return ValidationResult.Success();
         var value = Convert.ToDouble(context.Value, CultureInfo.InvariantCulture);
         if ((AboveMin ? value > min : value >= min) && value <= max) return ValidationResult.Success(); // false for NaN
-        var name = ToolCommandLine.OptionName(context.Parameter);
-        return ValidationResult.Error(AboveMin
-            ? string.Create(CultureInfo.InvariantCulture, $"{name} must be more than {min} and at most {max}, not {context.Value}")
-            : string.Create(CultureInfo.InvariantCulture, $"{name} must be from {min} to {max}, not {context.Value}"));
+        var range = (AboveMin, double.IsPositiveInfinity(max)) switch
+        {
+            (true, true) => $"more than {min}",
+            (true, false) => $"more than {min} and at most {max}",
+            (false, true) => $"at least {min}",
+            (false, false) => $"from {min} to {max}",
+        };
+        return ValidationResult.Error($"{ToolCommandLine.OptionName(context.Parameter)} must be {range}, not {context.Value}");
     }
 }
