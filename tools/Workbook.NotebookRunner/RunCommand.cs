@@ -9,6 +9,8 @@ namespace Workbook.NotebookRunner;
 /// <summary>Runs each notebook in a worker process (this program again, with --execute) and sums up in a table.</summary>
 internal sealed class RunCommand : AsyncCommand<RunSettings>
 {
+    public override ValidationResult Validate(CommandContext context, RunSettings settings) => settings.ValidatePaths();
+
     public override async Task<int> ExecuteAsync(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Execute is { } one) return await ExecuteOneAsync(one, settings);

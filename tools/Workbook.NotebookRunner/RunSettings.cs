@@ -35,7 +35,8 @@ internal sealed class RunSettings : CommandSettings
         ? [Path.GetFullPath(path)]
         : Directory.GetFiles(path, "*.ipynb").Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToArray())];
 
-    public override ValidationResult Validate()
+    /// <summary>What is not on this machine: checked by <see cref="RunCommand"/>, after an unknown option has been refused.</summary>
+    public ValidationResult ValidatePaths()
     {
         if (Execute is not null) return File.Exists(Execute) ? ValidationResult.Success() : ValidationResult.Error($"--execute: no notebook at '{Execute}'");
         if (Paths.DefaultIfEmpty("notebooks").FirstOrDefault(p => !File.Exists(p) && !Directory.Exists(p)) is { } missing)
