@@ -28,7 +28,7 @@ internal static partial class ToolCommandLine
             config.PropagateExceptions(); // caught below: Spectre's own handler would exit with -1
             config.SetInterceptor(new AfterParsing(userCulture));
         });
-        // Parsing and validation run in the invariant culture; the command itself prints in the user's (UserCulture).
+        // Parsing and validation run in the invariant culture; the command itself prints in the user's (AfterParsing).
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         try
         {
