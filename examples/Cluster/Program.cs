@@ -149,14 +149,15 @@ static class Server
         };
 
         var pid = Environment.ProcessId;
-        app.MapGet("/", (HttpContext context) =>
+        // Any method, as the notes' http.createServer handler: HEAD (curl -I) too, with X-Worker-Pid and no body.
+        app.Map("/", (HttpContext context) =>
         {
             ulong sum = 0;
             for (long i = 0; i < options.Work; i++) sum += (ulong)i; // the notes' simulated CPU work
             _sink = sum;
             return Answer(context, pid);
         });
-        app.MapGet("/slow", async (HttpContext context, int ms) =>
+        app.Map("/slow", async (HttpContext context, int ms) =>
         {
             await Task.Delay(ms);
             await Answer(context, pid);

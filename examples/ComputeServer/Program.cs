@@ -60,8 +60,9 @@ if (loop == "single")
 var pool = compute == "pool" ? new ComputePool(poolSize) : null;
 var computations = 0;
 
-app.MapGet("/", () => Text("Ok"));
-app.MapGet("/compute", async (HttpContext context) =>
+// Any method, as the notes' request handler: HEAD (curl -I) too.
+app.Map("/", () => Text("Ok"));
+app.Map("/compute", async (HttpContext context) =>
 {
     // A request whose client has already gone (it waited in the queue and was given up on) is not computed.
     context.RequestAborted.ThrowIfCancellationRequested();

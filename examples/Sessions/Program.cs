@@ -209,27 +209,29 @@ static class Server
             return next(context);
         });
 
+        // Pages are read with GET or HEAD (curl -I); logging in and out changes the session, so those stay POST.
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
         app.MapPost("/login", async (HttpContext context, string user) =>
         {
             context.Session.SetString(UserKey, user);
             await context.Session.CommitAsync();
             return Results.Text($"Logged in as {user} (process {pid})\n");
         });
-        app.MapGet("/profile", (HttpContext context) =>
+        app.MapMethods("/profile", getOrHead, (HttpContext context) =>
         {
             return context.Session.GetString(UserKey) is { } user
                 ? Results.Text($"Profile of {user} (process {pid})\n")
                 : Results.Text($"Not logged in: process {pid} has no session for you\n", statusCode: 401);
         });
         // For a load balancer's health check (chapter 08): answering at all is what counts.
-        app.MapGet("/health", () => Results.Text("ok\n"));
+        app.MapMethods("/health", getOrHead, () => Results.Text("ok\n"));
         app.MapPost("/logout", (HttpContext context) =>
         {
             context.Session.Clear();
             return Results.Text("Logged out\n");
         });
         // A counter two ways: this worker's memory, and the store every worker shares (where there is one).
-        app.MapGet("/visits", async () =>
+        app.MapMethods("/visits", getOrHead, async () =>
         {
             var mine = Interlocked.Increment(ref _visits);
             long? shared = Cluster.IsWorker && options.Store == Store.Primary ? await Cluster.Store.IncrementAsync("visits") : null;

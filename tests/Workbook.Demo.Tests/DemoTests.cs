@@ -91,15 +91,32 @@ public class DemoTests
         await demo.AssertNothingLeftRunningAsync();
     }
 
-    [Fact]
-    public async Task A_bad_option_is_named_on_one_line_with_exit_code_2()
+    [Theory]
+    [InlineData("--workers needs a whole number, not 'many'", "--workers", "many")]
+    [InlineData("--workers must be from 1 to 16, not 17", "--workers", "17")]
+    [InlineData("--refresh needs a value", "--refresh")]
+    [InlineData("unknown option '--nope'", "--nope")]
+    public async Task A_bad_option_is_named_on_one_line_with_exit_code_2(string message, params string[] args)
     {
-        await using var demo = DemoRun.Start("--workers", "many");
+        await using var demo = DemoRun.Start(args);
         Assert.Equal(2, await demo.ExitCodeAsync());
         var stderr = demo.Stderr.TrimEnd('\n');
         Assert.DoesNotContain('\n', stderr);
-        Assert.Contains("--workers needs a number of workers from 1 to 16 (got 'many')", stderr);
+        Assert.Contains(message, stderr);
         Assert.Empty(demo.Stdout);
+    }
+
+    [Fact]
+    public async Task Help_lists_every_option_with_its_default_and_the_keys()
+    {
+        await using var demo = DemoRun.Start("--help");
+        Assert.Equal(0, await demo.ExitCodeAsync());
+        var help = demo.Stdout;
+        foreach (var (option, byDefault) in new[] { ("--port <N>", "0"), ("--workers <N>", "2"), ("--work <N>", "10000"), ("--clients <N>", "4"),
+                                                    ("--refresh <MS>", "500"), ("--load-seconds <S>", "120"), ("--max-seconds <S>", "600") })
+            Assert.Matches($@"{Regex.Escape(option)}\s+{byDefault}\s", help);
+        Assert.Contains("--load ", help);
+        Assert.Contains("rolling restart", help); // the keys
     }
 
     [Fact]

@@ -105,6 +105,34 @@ public class ExampleProgramTests
     }
 
     [Fact]
+    public async Task Like_the_notes_server_it_answers_any_method_HEAD_included_with_the_worker_pid()
+    {
+        var port = Programs.FreePort();
+        var started = await StartAsync("--port", port.ToString(), "--workers", "2", "--work", "0");
+        try
+        {
+            Assert.Equal(2, started.Workers.Count);
+            using var http = new HttpClient();
+            foreach (var method in new[] { HttpMethod.Head, HttpMethod.Post, HttpMethod.Delete })
+            {
+                // HEAD is what curl -I sends; the notes' http.createServer handler answers whatever comes.
+                using var response = await http.SendAsync(new HttpRequestMessage(method, $"http://127.0.0.1:{port}/"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Contains(int.Parse(response.Headers.GetValues("X-Worker-Pid").Single()), started.Workers);
+                if (method == HttpMethod.Head) Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+                else Assert.StartsWith("Handled by process", await response.Content.ReadAsStringAsync());
+            }
+        }
+        finally
+        {
+            started.Primary.Kill("SIGTERM");
+            await started.Primary.Exited.WaitAsync(Programs.Timeout);
+            foreach (var worker in started.Workers) Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(worker, TimeSpan.FromSeconds(5)));
+            await started.Primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Killing_the_primary_with_SIGKILL_ends_every_worker_within_a_second_and_frees_the_port()
     {
         var port = Programs.FreePort();

@@ -35,6 +35,19 @@ public class SessionsExampleTests
         Assert.All(pages, p => Assert.Equal((HttpStatusCode.OK, login.Pid), (p.Status, p.Pid)));
     }
 
+    [Fact]
+    public async Task Pages_answer_HEAD_as_GET_without_a_body_and_a_login_stays_POST()
+    {
+        await using var app = await SessionsApp.StartAsync("--store", "memory", "--affinity", "cookie");
+        using var user = new SessionClient(app.Url);
+        var login = await user.LoginAsync("ada");
+
+        var head = await user.SendAsync(HttpMethod.Head, "/profile"); // what curl -I sends
+        Assert.Equal((HttpStatusCode.OK, login.Pid, ""), (head.Status, head.Pid, head.Body));
+        Assert.Equal(HttpStatusCode.OK, (await user.SendAsync(HttpMethod.Head, "/health")).Status);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await user.SendAsync(HttpMethod.Get, "/login?user=bob")).Status);
+    }
+
     [Theory]
     [InlineData("primary")]
     [InlineData("redis")]

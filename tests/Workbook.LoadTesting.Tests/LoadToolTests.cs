@@ -49,22 +49,63 @@ public class LoadToolTests
         }
     }
 
+    [Fact]
+    public async Task Numbers_are_read_the_same_in_every_culture()
+    {
+        await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
+        // In German 0.5 is not a number (its decimal separator is a comma); the command line is read invariantly.
+        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8" };
+
+        var (code, stdout, stderr) = await RunAsync(german, server.Url.ToString(), "-c", "1", "-d", "0.5", "--json");
+        Assert.True(code == 0, stderr);
+        Assert.True(JsonDocument.Parse(stdout).RootElement.GetProperty("ok").GetInt64() > 0);
+
+        (code, _, stderr) = await RunAsync(german, server.Url.ToString(), "-d", "0,5");
+        Assert.Equal(2, code);
+        Assert.Contains("-d needs a number, not '0,5'", stderr);
+    }
+
+    [Fact]
+    public async Task Help_lists_every_option_with_its_default()
+    {
+        var (code, stdout, _) = await RunAsync("--help");
+
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "-c, --clients", "-r, --rate", "-d, --duration", "-n, --requests", "--ramp", "--new-connection",
+                                       "--timeout", "--attribute", "--label", "--png", "--json" })
+            Assert.Contains(option, stdout);
+        Assert.Matches(@"-d, --duration <SECONDS>\s+10\s", stdout);
+        Assert.Matches(@"--timeout <SECONDS>\s+10\s", stdout);
+        Assert.Contains("Default: 10 when -r is not given", stdout);
+    }
+
     [Theory]
     [InlineData("the URL is missing")]
     [InlineData("not this machine", "http://example.com/")]
     [InlineData("either -c (closed model) or -r (open model)", "http://127.0.0.1:9/", "-c", "2", "-r", "5")]
-    [InlineData("unexpected '--nope'", "http://127.0.0.1:9/", "--nope")]
+    [InlineData("unknown option '--nope'", "http://127.0.0.1:9/", "--nope")]
+    [InlineData("-c needs a whole number, not 'x'", "http://127.0.0.1:9/", "-c", "x")]
+    [InlineData("--rate needs a number, not 'fast'", "http://127.0.0.1:9/", "--rate", "fast")]
+    [InlineData("-d|--duration must be more than 0 and at most 86400, not 0", "http://127.0.0.1:9/", "-d", "0")]
+    [InlineData("-c|--clients must be from 1 to 100000, not 0", "http://127.0.0.1:9/", "-c", "0")]
+    [InlineData("--png needs a value", "http://127.0.0.1:9/", "--png")]
+    [InlineData("<url> needs an absolute URL such as http://127.0.0.1:8080/, not 'nowhere'", "nowhere")]
     public async Task Bad_arguments_are_named_and_exit_with_2(string message, params string[] args)
     {
-        var (code, _, stderr) = await RunAsync(args);
+        var (code, stdout, stderr) = await RunAsync(args);
 
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
+        Assert.Empty(stdout);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Tool);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;

@@ -38,7 +38,7 @@ public sealed class SessionClient : IDisposable
 
     public Task<Page> GetAsync(string path) => SendAsync(HttpMethod.Get, path);
 
-    private async Task<Page> SendAsync(HttpMethod method, string path)
+    public async Task<Page> SendAsync(HttpMethod method, string path)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.ConnectionClose = true;

@@ -1,69 +1,31 @@
-// Benchmarks, each a measurement side by side in one run; results in data/benchmarks.
-//   Workbook.Benchmarks load-runner [--seconds 5] [--connections 50] [--rounds 3] [--out data/benchmarks]
-//   Workbook.Benchmarks cluster [--seconds 5] [--rounds 2] [--out data/benchmarks]
-//   Workbook.Benchmarks availability [--rounds 3] [--repetitions 10] [--out data/benchmarks]
-//   Workbook.Benchmarks sessions [--seconds 5] [--rounds 3] [--out data/benchmarks]
-//   Workbook.Benchmarks report [--seconds 10] [--rounds 3] [--quick] [--note TEXT] [--out data/benchmarks]
-// report runs what cluster, availability and load-runner measure, side by side, and writes one CSV per topic plus
-// report.md (about 25 minutes). --quick (3 s runs, one round: a few minutes) writes to artifacts/benchmarks/quick
-// unless --out says otherwise, so that a quick look does not overwrite the recorded results. A bad option: exit code 2.
+using Spectre.Console.Cli;
 using Workbook.Benchmarks;
+using Workbook.Tools;
 
-var command = args.FirstOrDefault();
-int? seconds = null, connections = null, rounds = null, repetitions = null;
-string? outDir = null, note = null;
-bool quick = false;
-// A bad option is the user's mistake, not a crash: one line naming it and the usage, no stack trace.
-try
+// Benchmarks, each a measurement side by side in one run; results in data/benchmarks (options: BenchmarkCommands.cs).
+//   Workbook.Benchmarks load-runner | cluster | availability | sessions | report [options]
+// report runs what cluster, availability and load-runner measure, side by side, and writes one CSV per topic plus
+// report.md (about 25 minutes).
+const string Name = "Workbook.Benchmarks";
+if (args.Length == 0)
 {
-    for (int i = 1; i < args.Length; i++)
-    {
-        switch (args[i])
-        {
-            case "--quick": quick = true; break;
-            case "--seconds": seconds = Number(ref i); break;
-            case "--connections": connections = Number(ref i); break;
-            case "--rounds": rounds = Number(ref i); break;
-            case "--repetitions": repetitions = Number(ref i); break;
-            case "--note": note = Value(ref i); break;
-            case "--out": outDir = Value(ref i); break;
-            default: throw new ArgumentException($"unknown option {args[i]}");
-        }
-    }
-    // Elsewhere --quick would only redirect the output folder, silently.
-    if (quick && command != "report") throw new ArgumentException("--quick is only for report");
+    Console.Error.WriteLine($"{Name}: name a benchmark: load-runner, cluster, availability, sessions or report. See --help.");
+    return ToolCommandLine.BadArguments;
 }
-catch (ArgumentException e)
+var app = new CommandApp();
+app.Configure(config =>
 {
-    return Usage(e.Message);
-}
-outDir ??= quick ? Path.Combine("artifacts", "benchmarks", "quick") : Path.Combine("data", "benchmarks");
-
-return command switch
-{
-    "load-runner" => await LoadRunnerBenchmark.RunAsync(seconds ?? 5, connections ?? 50, rounds ?? 3, outDir),
-    "cluster" => await ClusterBenchmark.RunAsync(seconds ?? 5, rounds ?? 2, outDir),
-    "availability" => await AvailabilityBenchmark.RunAsync(rounds ?? 3, repetitions ?? 10, outDir),
-    "sessions" => await SessionsBenchmark.RunAsync(seconds ?? 5, rounds ?? 3, outDir),
-    "report" => await ReportBenchmark.RunAsync(seconds ?? (quick ? 3 : 10), rounds ?? (quick ? 1 : 3), quick, note, outDir),
-    _ => Usage(command is null ? "no command" : $"unknown command {command}"),
-};
-
-// The next argument; another option in its place means the value is missing.
-string Value(ref int i) => ++i < args.Length && !args[i].StartsWith("--") ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
-
-// Zero or fewer seconds, rounds or connections would measure nothing.
-int Number(ref int i)
-{
-    var option = args[i];
-    var text = Value(ref i);
-    return int.TryParse(text, out var n) && n > 0 ? n : throw new ArgumentException($"{option} needs a positive whole number, not {text}");
-}
-
-static int Usage(string problem)
-{
-    Console.Error.WriteLine(problem);
-    Console.Error.WriteLine("Usage: Workbook.Benchmarks load-runner|cluster|availability|sessions|report [--seconds N] [--connections N] [--rounds N] " +
-                            "[--repetitions N] [--quick] [--note TEXT] [--out DIR]");
-    return 2;
-}
+    config.AddExample("report", "--quick");
+    config.AddExample("load-runner", "--help"); // each benchmark's options, with their defaults
+    config.AddCommand<LoadRunnerCommand>("load-runner")
+        .WithDescription("One server (examples/ComputeServer) measured by wrk, ab and our runner, interleaved: can the runner be trusted?");
+    config.AddCommand<ClusterCommand>("cluster")
+        .WithDescription("Our cluster under each policy against one Kestrel process and against Node's cluster; worker start and memory");
+    config.AddCommand<AvailabilityCommand>("availability")
+        .WithDescription("Random crashes and rolling restarts under load: ours, the notes' Node code and PM2");
+    config.AddCommand<SessionsCommand>("sessions")
+        .WithDescription("What cookie affinity and the shared session stores cost (examples/Sessions, two workers)");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("cluster, availability and load-runner side by side: one CSV per topic and report.md (about 25 minutes)");
+});
+return await ToolCommandLine.RunAsync(app, Name, args);
