@@ -8,8 +8,8 @@ using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
-using Yarp.ReverseProxy.SessionAffinity;
 using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.SessionAffinity;
 using Yarp.ReverseProxy.Transforms;
 
 // A reverse proxy in front of several instances of a cluster, each standing for a machine (chapter 08): YARP with

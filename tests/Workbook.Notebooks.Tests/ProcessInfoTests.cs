@@ -54,7 +54,8 @@ public class ProcessInfoTests
         {
             var clock = Stopwatch.StartNew();
             while (ProcessCpu.OfThread(Environment.ProcessId, "cpu-test-spin") < TimeSpan.FromMilliseconds(60) && clock.Elapsed < TimeSpan.FromSeconds(60)) { }
-        }) { Name = "cpu-test-spin" };
+        })
+        { Name = "cpu-test-spin" };
         worker.Start();
         worker.Join();
         var e = Assert.Throws<InvalidOperationException>(() => ProcessCpu.OfThread(Environment.ProcessId, "no-such-thread"));

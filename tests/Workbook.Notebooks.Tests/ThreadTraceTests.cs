@@ -22,7 +22,8 @@ public class ThreadTraceTests
             done.Set();
             Thread.Sleep(600);
             GC.KeepAlive(sum);
-        }) { Name = "trace-test" };
+        })
+        { Name = "trace-test" };
         worker.Start();
         using var trace = ThreadTrace.Start(Environment.ProcessId, "trace-test");
         var start = DateTimeOffset.UtcNow;
