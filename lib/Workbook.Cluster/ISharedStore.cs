@@ -27,19 +27,3 @@ public interface ISharedStore
     /// <summary>Renews a sliding expiry without reading the value; false when the key is absent.</summary>
     Task<bool> RefreshAsync(string key, CancellationToken cancellationToken = default);
 }
-
-/// <summary>When a key expires: <see cref="After"/> from now, or, when <see cref="Sliding"/>, after its last read or refresh.</summary>
-public sealed record StoreExpiry(TimeSpan After, bool Sliding = false)
-{
-    public static StoreExpiry In(TimeSpan after) => new(after);
-
-    public static StoreExpiry SlidingBy(TimeSpan idle) => new(idle, Sliding: true);
-
-    internal void Validate()
-    {
-        if (After <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(After), After, "An expiry must be positive.");
-    }
-}
-
-/// <summary>A store call failed: the request was refused (not an integer, a malformed request) or the primary did not answer.</summary>
-public sealed class SharedStoreException(string message, Exception? inner = null) : Exception(message, inner);

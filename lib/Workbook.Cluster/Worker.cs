@@ -4,9 +4,6 @@ using Workbook.Processes;
 
 namespace Workbook.Cluster;
 
-/// <summary>How a worker ended: Node's <c>(code, signal)</c>.</summary>
-public delegate void WorkerExitHandler(Worker worker, int? code, string? signal);
-
 /// <summary>
 /// The primary's handle on one worker process (Node's <c>Worker</c>). Created by <see cref="ClusterPrimary.Fork"/>.
 /// </summary>

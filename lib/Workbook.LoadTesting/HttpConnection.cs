@@ -8,15 +8,6 @@ using System.Text;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>The parts of a response a load run records.</summary>
-internal readonly record struct HttpAnswer(int Status, string? Attribution, bool KeepAlive);
-
-/// <summary>The server closed the connection early (<see cref="Closed"/>), or answered something that is not HTTP/1.x.</summary>
-internal sealed class ConnectionBrokenException(string message, bool closed = false) : IOException(message)
-{
-    public bool Closed { get; } = closed;
-}
-
 /// <summary>One keep-alive connection: sends a request, reads the whole response (length, chunked, or to close).</summary>
 internal sealed class HttpConnection : IDisposable
 {

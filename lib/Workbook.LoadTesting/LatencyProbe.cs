@@ -2,53 +2,6 @@ using System.Diagnostics;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>One probe request: when it was sent (from the start of the busy request) and how long it took.</summary>
-public sealed record ProbeSample(TimeSpan SentAt, TimeSpan Latency, bool Ok);
-
-/// <summary>How a cheap endpoint answered before and while expensive requests were running.</summary>
-public sealed record BusyLatency(
-    string Label,
-    IReadOnlyList<TimeSpan> Baseline,
-    IReadOnlyList<ProbeSample> WhileBusy,
-    TimeSpan BusyDuration,
-    string BusyResponse)
-{
-    public TimeSpan BaselineMedian => Median(Baseline);
-    public TimeSpan MedianWhileBusy => Median(WhileBusy.Select(s => s.Latency).ToList());
-    public TimeSpan MaxWhileBusy => WhileBusy.Count == 0 ? TimeSpan.Zero : WhileBusy.Max(s => s.Latency);
-    public int FailedProbes => WhileBusy.Count(s => !s.Ok);
-
-    public override string ToString() =>
-        $"{Label}: the probe answered in {Ms(BaselineMedian)} (median) before; while the busy request ran ({Ms(BusyDuration)}), " +
-        $"{WhileBusy.Count} probes took {Ms(MedianWhileBusy)} (median) and {Ms(MaxWhileBusy)} (max)" +
-        (FailedProbes > 0 ? $", {FailedProbes} failed" : "") + ".";
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds >= 100 ? $"{t.TotalMilliseconds:N0} ms" : $"{t.TotalMilliseconds:0.0} ms";
-
-    private static TimeSpan Median(IReadOnlyList<TimeSpan> values)
-    {
-        if (values.Count == 0) return TimeSpan.Zero;
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-}
-
-/// <summary>Options of <see cref="LatencyProbe.WhileBusyAsync"/>.</summary>
-public sealed record LatencyProbeOptions
-{
-    /// <summary>A probe is sent this often while the busy request runs, whether or not earlier probes were answered.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How many busy requests run at once.</summary>
-    public int BusyRequests { get; init; } = 1;
-
-    /// <summary>Probes sent one after another before the busy request, for the baseline.</summary>
-    public int BaselineProbes { get; init; } = 10;
-
-    /// <summary>The whole measurement gives up after this long (bounded: every run ends).</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
-}
-
 /// <summary>
 /// Measures what one slow request does to everyone else: the latency of a cheap endpoint, probed at a fixed rate
 /// while an expensive request runs. Probes go out on schedule even when earlier ones are still waiting, so a

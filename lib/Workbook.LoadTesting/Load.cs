@@ -1,18 +1,6 @@
 namespace Workbook.LoadTesting;
 
 /// <summary>
-/// One phase of a load profile. Closed phases set how many clients run at once (each sends its next request when
-/// the previous one is answered); open phases set how many requests per second are sent, whatever the server does.
-/// </summary>
-public abstract record LoadPhase(TimeSpan Duration);
-
-/// <summary>A closed phase: the number of concurrent clients goes from <see cref="From"/> to <see cref="To"/> (equal: constant).</summary>
-public sealed record ClosedPhase(int From, int To, TimeSpan Duration) : LoadPhase(Duration);
-
-/// <summary>An open phase: the rate goes from <see cref="From"/> to <see cref="To"/> requests per second (equal: constant).</summary>
-public sealed record OpenPhase(double From, double To, TimeSpan Duration) : LoadPhase(Duration);
-
-/// <summary>
 /// Load profiles in NBomber's vocabulary. <c>KeepConstant(200, 10 s)</c> is <c>ab -c200 -t10</c>;
 /// <c>Inject(500, 1 s, 10 s)</c> sends 500 requests every second for 10 s, however slow the answers.
 /// Ramps start where the previous phase ended (from 0 for the first).
@@ -70,14 +58,4 @@ public static class Load
             throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be a positive number.");
         return rate / interval.TotalSeconds;
     }
-}
-
-/// <summary>How requests use connections. Cluster balancing is per connection, so this matters.</summary>
-public enum ConnectionMode
-{
-    /// <summary>Each client keeps one connection open and reuses it (ab -k, wrk).</summary>
-    KeepAlive,
-
-    /// <summary>Every request opens a new connection and the server closes it after answering (ab without -k).</summary>
-    NewPerRequest,
 }

@@ -2,42 +2,6 @@ using HdrHistogram;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>Something that happened during a run, at a point in time (e.g. "worker 3 crashed" at 4.2 s).</summary>
-public sealed record LoadMark(TimeSpan At, string Text);
-
-/// <summary>One second of a run, by completion time.</summary>
-public sealed record TimelineSecond(
-    int Second,
-    long Ok,
-    long Failed,
-    TimeSpan P50,
-    TimeSpan P99,
-    IReadOnlyDictionary<string, long> ByAttribution);
-
-/// <summary>Latency percentiles of the requests that got a response (2xx or not), from an HDR histogram.</summary>
-public sealed record LatencySummary(long Count, TimeSpan Mean, TimeSpan P50, TimeSpan P90, TimeSpan P99, TimeSpan P999, TimeSpan Max);
-
-/// <summary>
-/// A progress snapshot of a run, from <see cref="LoadRun.Progress"/>: the counts so far, while it runs and after.
-/// <paramref name="CurrentRate"/> is the 2xx answers of the last complete second (during the first second: of the part so
-/// far, per second); <paramref name="Unfinished"/>: abandoned in flight at its end, once it ended.
-/// </summary>
-public sealed record LoadProgress(TimeSpan Elapsed, TimeSpan Duration, long Requests, long Ok, long Failed, long InFlight, double CurrentRate,
-    long Unfinished = 0)
-{
-    /// <summary>Failed requests so far by reason (they add up to <see cref="Failed"/>).</summary>
-    public IReadOnlyDictionary<FailureReason, long> Failures { get; init; } = new Dictionary<FailureReason, long>();
-
-    /// <summary>
-    /// Responses so far (any status) per value of <see cref="LoadTest.AttributeBy"/>, e.g. per worker pid: what
-    /// <see cref="LoadResult.ByAttribution"/> will say at the end, live. Empty when the test does not attribute.
-    /// </summary>
-    public IReadOnlyDictionary<string, long> ByAttribution { get; init; } = new Dictionary<string, long>();
-
-    /// <summary>Responses per second (any status) per value of <see cref="LoadTest.AttributeBy"/>, over the same second as <see cref="CurrentRate"/>.</summary>
-    public IReadOnlyDictionary<string, double> CurrentRateByAttribution { get; init; } = new Dictionary<string, double>();
-}
-
 /// <summary>
 /// What a load run measured. <see cref="Requests"/> = <see cref="Ok"/> + <see cref="Failed"/> + <see cref="Unfinished"/>,
 /// exactly; the timeline adds up to the same totals.

@@ -5,18 +5,6 @@ using System.Text;
 
 namespace Workbook.LoadTesting;
 
-/// <summary>Starts load runs.</summary>
-public static class LoadRunner
-{
-    /// <summary>Starts a run and returns at once; await <see cref="LoadRun.Completion"/> for the result.</summary>
-    /// <exception cref="ArgumentException">The test is invalid (a remote URL, no phases, mixed models…).</exception>
-    public static LoadRun Start(LoadTest test, CancellationToken cancellationToken = default) => new(test, cancellationToken);
-
-    /// <summary>Runs a load test to the end.</summary>
-    public static Task<LoadResult> RunAsync(LoadTest test, CancellationToken cancellationToken = default) =>
-        Start(test, cancellationToken).Completion;
-}
-
 /// <summary>
 /// A load run in progress. It is bounded by its phases' total time (and by <see cref="LoadTest.MaxRequests"/>);
 /// requests still in flight at the end get a short grace, then are abandoned and counted as unfinished.
@@ -316,15 +304,4 @@ public sealed class LoadRun
         OpenPhase o => $"{o.From:0.#}→{o.To:0.#} req/s over {o.Duration.TotalSeconds:0.#} s",
         _ => p.ToString(),
     }));
-}
-
-internal static class CancellationTokenExtensions
-{
-    /// <summary>A task that completes when the token is cancelled.</summary>
-    public static Task WhenCanceled(this CancellationToken token)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => done.TrySetResult());
-        return done.Task;
-    }
 }

@@ -1,19 +1,5 @@
 namespace Workbook.LoadTesting;
 
-/// <summary>One second of a session run, by completion time; the seconds add up to the result's totals.</summary>
-public sealed record SessionSecond(int Second, long SessionsStarted, long PagesOk, long PagesLost, long Failed);
-
-/// <summary>
-/// One session of a session run: which client, from its login request to its last answer, the worker that answered
-/// the login (by <see cref="SessionLoadTest.AttributeBy"/>; null without it), and whether a page came back 401 —
-/// then <see cref="LostBy"/> is the worker that did not know it.
-/// </summary>
-public sealed record SessionTrace(int Client, TimeSpan Began, TimeSpan Ended, string? Worker, bool Lost, string? LostBy);
-
-/// <summary>A progress snapshot of a session run that is still going.</summary>
-public sealed record SessionLoadProgress(
-    TimeSpan Elapsed, TimeSpan Duration, long Sessions, long SessionsLost, long PagesOk, long PagesLost, long Failed);
-
 /// <summary>
 /// What a session run counted. Every request ends up in exactly one count:
 /// <see cref="Logins"/> + <see cref="Pages"/> = <see cref="Sessions"/> + <see cref="PagesOk"/> + <see cref="PagesLost"/>

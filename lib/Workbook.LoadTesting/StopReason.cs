@@ -18,18 +18,3 @@ public enum StopReason
     /// <summary>It was cancelled: what was in flight was abandoned.</summary>
     Cancelled,
 }
-
-/// <summary>The words a result's summary uses for a <see cref="StopReason"/>.</summary>
-public static class StopReasonText
-{
-    /// <summary>"time", "request count", "session count", "stopped early" or "cancelled".</summary>
-    public static string Describe(this StopReason reason) => reason switch
-    {
-        StopReason.Time => "time",
-        StopReason.RequestCount => "request count",
-        StopReason.SessionCount => "session count",
-        StopReason.Stopped => "stopped early",
-        StopReason.Cancelled => "cancelled",
-        _ => reason.ToString(),
-    };
-}

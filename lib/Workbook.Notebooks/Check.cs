@@ -28,6 +28,3 @@ public static class Check
         _ => value.ToString() ?? "",
     };
 }
-
-/// <summary>A chapter's check did not hold.</summary>
-public sealed class CheckFailedException(string message) : Exception(message);

@@ -1,21 +1,5 @@
 namespace Workbook.Notebooks;
 
-/// <summary>The CPU time of some processes and of each of their threads at one moment (<see cref="ProcessCpu.Sample"/>).</summary>
-public sealed class CpuSample
-{
-    internal CpuSample(IReadOnlyDictionary<int, long> processes, IReadOnlyDictionary<(int Pid, int Tid), long> threads, long at) =>
-        (Processes, Threads, At) = (processes, threads, at);
-
-    /// <summary>Ticks per process.</summary>
-    internal IReadOnlyDictionary<int, long> Processes { get; }
-
-    /// <summary>Ticks per thread of those processes.</summary>
-    internal IReadOnlyDictionary<(int Pid, int Tid), long> Threads { get; }
-
-    /// <summary>When it was taken (a Stopwatch timestamp).</summary>
-    internal long At { get; }
-}
-
 /// <summary>CPU used during a stretch of <paramref name="Wall"/> time (<see cref="ProcessCpu.Since"/>).</summary>
 /// <param name="Cpu">CPU time of the processes, all threads (user + system).</param>
 /// <param name="Wall">The stretch of time it was measured over.</param>

@@ -6,32 +6,6 @@ using Workbook.LoadTesting;
 namespace Workbook.Notebooks;
 
 /// <summary>
-/// A change of a backend's health as the proxy saw it, <see cref="At"/> seconds after the proxy started, with each
-/// check's verdict (healthy, unhealthy or unknown; null when the proxy did not say).
-/// </summary>
-public sealed record HealthChange(double At, string Name, string Health, string? Active = null, string? Passive = null)
-{
-    /// <summary>Which check found a backend unhealthy: "the active check (probes)", "the passive check (failed requests)" or both.</summary>
-    public string FoundBy => (Active == "unhealthy", Passive == "unhealthy") switch
-    {
-        (true, true) => "both checks",
-        (true, false) => "the active check (its probes)",
-        (false, true) => "the passive check (failed requests)",
-        _ => "neither check",
-    };
-}
-
-/// <summary>A backend as the proxy sees it now.</summary>
-public sealed record ProxyBackend(string Name, string Url, string Health, int InFlight);
-
-/// <summary>
-/// A backend taken out of the proxy: how many of its requests were in flight once the proxy had stopped choosing it,
-/// how long the last of them then took to finish (0 when there were none), and whether some were still running after
-/// the proxy's 30 s limit.
-/// </summary>
-public sealed record ProxyRemoval(string Name, int InFlightAtRemoval, double DrainedMs, bool TimedOut);
-
-/// <summary>
 /// examples/Proxy (YARP) forked in front of a set of backends, driven over its message channel: take a backend out
 /// (it drains), put one in, read their health, follow the health checks' verdicts as they happen.
 /// </summary>

@@ -1,18 +1,10 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Microsoft.DotNet.Interactive.Formatting;
-using ScottPlot;
 using Workbook.Cluster;
 using Workbook.LoadTesting;
 
 namespace Workbook.Notebooks;
-
-/// <summary>One answer of examples/Sessions' <c>GET /visits</c>: the process, its own count, the shared store's (null without one).</summary>
-public sealed record Visit(int Pid, long ThisWorker, long? Shared);
-
-/// <summary>A worker that a rolling restart replaced during a session run, and when (seconds into the run).</summary>
-public sealed record ReplacedWorker(int OldPid, int NewPid, TimeSpan At);
 
 /// <summary>
 /// Chapter 07's experiment: examples/Sessions (a login app) as a cluster of two workers whose primary is the
@@ -118,117 +110,4 @@ public static class SessionsExample
         }
     }
 
-}
-
-/// <summary>Ending a session run when something else is over (a rolling restart), with its last second whole.</summary>
-public static class SessionRunEnding
-{
-    /// <summary>
-    /// Waits <paramref name="atLeast"/>, then until the run's clock reaches a whole second, and finishes the run
-    /// (<see cref="SessionLoadRun.Stop()"/>): its last second is complete, so the timeline can draw all of it.
-    /// </summary>
-    public static async Task StopOnWholeSecondAsync(this SessionLoadRun run, TimeSpan atLeast)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var end = TimeSpan.FromSeconds(Math.Ceiling((run.Progress.Elapsed + atLeast).TotalSeconds));
-        var left = end - run.Progress.Elapsed;
-        if (left > TimeSpan.Zero) await Task.Delay(left).ConfigureAwait(false);
-        run.Stop();
-    }
-}
-
-/// <summary>
-/// A session run against a cluster: the load's result, every worker the cluster had (in the order they started, the
-/// replacements last), and the workers a rolling restart replaced, with when.
-/// </summary>
-public sealed record SessionRun(SessionLoadResult Load, IReadOnlyList<int> Workers, IReadOnlyList<ReplacedWorker> Replaced, TimeSpan? RestartTook)
-{
-    /// <summary>Pages answered by each worker the cluster had, those that answered none included.</summary>
-    public IReadOnlyList<(int Pid, long Pages)> PagesByWorker =>
-        [.. Workers.Select(pid => (pid, Load.ByAttribution.GetValueOrDefault(pid.ToString())))];
-
-    /// <summary>"pid 5610: 43,796 pages, pid 5625: 0 pages".</summary>
-    public string DescribePagesByWorker() => string.Join(", ", PagesByWorker.Select(w => $"pid {w.Pid}: {w.Pages:N0} pages"));
-
-    /// <summary>Pages per worker as bars, every worker of the cluster shown (an idle one as a zero).</summary>
-    public Plot PagesByWorkerChart(string title) =>
-        Charts.Bars(title, "pages", PagesByWorker.Select(w => ($"pid {w.Pid}", (double)w.Pages)));
-
-    /// <summary>For each replaced worker: the users who had a session on it when it stopped getting connections, and what became of them.</summary>
-    public IReadOnlyList<RestartHit> RestartHits() => [.. Replaced.Select(Hit)];
-
-    private RestartHit Hit(ReplacedWorker replaced)
-    {
-        var old = replaced.OldPid.ToString();
-        var log = Load.SessionLog;
-        // The session each user had open when the worker was taken out of the rotation: its login sent before, its last answer after.
-        var open = log.Where(s => s.Began <= replaced.At && s.Ended >= replaced.At).GroupBy(s => s.Client).Select(g => g.First()).ToList();
-        var onIt = open.Where(s => s.Worker == old).ToList();
-        var elsewhere = open.Where(s => s.Worker != old).GroupBy(s => s.Worker ?? "?").OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, g.Count())).ToList();
-        var lostOnIt = onIt.Where(s => s.Lost).Select(s => s.Client).Order().ToList();
-        var heldAndLost = log.Count(s => s.Lost && s.Worker == old);
-        return new RestartHit(replaced, onIt.Count, lostOnIt, heldAndLost - lostOnIt.Count, elsewhere, Load.Clients - open.Count);
-    }
-
-    /// <summary>Who the rolling restart logged out and why, from this run's session log: one line per replaced worker, then the sum.</summary>
-    public string ExplainRestart()
-    {
-        if (Replaced.Count == 0) return $"{Load.Label}: no worker was replaced.";
-        var hits = RestartHits();
-        var text = new StringBuilder();
-        foreach (var hit in hits) text.AppendLine(hit.ToString());
-        var union = hits.SelectMany(h => h.LoggedOut).Distinct().Count();
-        var again = hits.Sum(h => h.LoggedOut.Count) - union;
-        text.AppendLine($"Users asked to log in again: {Load.ClientsWhoLostASession} of {Load.Clients}: " +
-                        $"{string.Join(" + ", hits.Select(h => h.LoggedOut.Count))} on the replaced workers as they left" +
-                        (again > 0 ? $", {again} of them on {(hits.Count == 2 ? "both" : "more than one")}" : "") +
-                        $" ({union} different users).");
-        var lost = Load.SessionLog.Where(s => s.Lost).ToList();
-        if (lost.Count > 0)
-            text.Append($"Sessions lost: {lost.Count:N0} of {Load.Sessions:N0}, " +
-                        $"{lost.Count(s => Replaced.Any(r => r.OldPid.ToString() == s.Worker)):N0} of them held by a replaced worker; the last lost " +
-                        $"{lost.Max(s => s.Ended).TotalSeconds:0.00} s into the run, which went on until {Load.Duration.TotalSeconds:0.0} s.");
-        return text.ToString();
-    }
-
-    /// <summary>The summary and timeline of the load, then every worker's pages (zeros included) and the restart.</summary>
-    internal string Html()
-    {
-        var html = new StringBuilder(SessionView.Html(Load));
-        html.Append($"<div>every worker: {System.Net.WebUtility.HtmlEncode(DescribePagesByWorker())}");
-        if (RestartTook is { } took)
-            html.Append($"<br>rolling restart: {Replaced.Count} workers replaced in {took.TotalSeconds:0.0} s, " +
-                        $"{string.Join(", ", Replaced.Select(r => $"pid {r.OldPid} at {r.At.TotalSeconds:0.00} s"))}");
-        return html.Append("</div>").ToString();
-    }
-
-    /// <inheritdoc cref="SessionLoadResult.ToString"/>
-    public override string ToString() => Load.ToString();
-}
-
-/// <summary>
-/// What one worker's replacement did to the users: how many had a session on it when it left the rotation, which of
-/// them were asked to log in again (<see cref="LoggedOut"/>) and how many finished their pages on it as it drained;
-/// any other session it held that was lost (<see cref="LostEarlier"/>: before the moment, e.g. to its replacement);
-/// where the other users' sessions were, and how many users had none open (between sessions).
-/// </summary>
-public sealed record RestartHit(ReplacedWorker Worker, int OnIt, IReadOnlyList<int> LoggedOut, int LostEarlier,
-    IReadOnlyList<(string Worker, int Users)> Elsewhere, int BetweenSessions)
-{
-    /// <summary>Users with a session on the worker as it left who finished their pages there (it drained) and lost nothing.</summary>
-    public int Finished => OnIt - LoggedOut.Count;
-
-    public override string ToString() =>
-        $"pid {Worker.OldPid} left the rotation {Worker.At.TotalSeconds:0.00} s into the run: {OnIt} users had a session on it; " +
-        $"{LoggedOut.Count} were asked to log in again, {Finished} finished their pages on it as it drained" +
-        (LostEarlier > 0 ? $" ({LostEarlier} more of its sessions were lost before that moment)" : "") +
-        ". " + Others();
-
-    private string Others()
-    {
-        var others = Elsewhere.Select(e => $"{e.Users} on pid {e.Worker}").ToList();
-        if (BetweenSessions > 0) others.Add($"{BetweenSessions} between sessions");
-        return others.Count == 0 ? "No other user had a session open then." : $"The other users: {string.Join(", ", others)}.";
-    }
 }

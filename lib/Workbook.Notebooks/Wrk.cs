@@ -5,20 +5,6 @@ using Workbook.Processes;
 namespace Workbook.Notebooks;
 
 /// <summary>
-/// What <c>wrk</c> reported: the responses it counted and its socket errors, one per failed socket operation
-/// (connect, read, write, timeout), which are not requests.
-/// </summary>
-public sealed record WrkResult(long Responses, long Connect, long Read, long Write, long Timeout, string Output)
-{
-    /// <summary>All socket errors, as wrk's "Socket errors:" line adds them up.</summary>
-    public long SocketErrors => Connect + Read + Write + Timeout;
-
-    /// <inheritdoc />
-    public override string ToString() =>
-        $"wrk: {Responses:N0} responses; {SocketErrors:N0} socket errors (connect {Connect:N0}, read {Read:N0}, write {Write:N0}, timeout {Timeout:N0})";
-}
-
-/// <summary>
 /// <c>wrk</c>, the load generator many Node readers know, run as a child process beside our own runner: a chapter can
 /// show what it counts when a server goes away. Our runner is the instrument; wrk is here to be compared with it.
 /// </summary>

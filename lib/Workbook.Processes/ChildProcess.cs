@@ -2,9 +2,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Workbook.Processes;
 
-/// <summary>Handler of <see cref="ChildProcess.Exit"/> and <see cref="ChildProcess.Close"/>: Node's <c>(code, signal)</c>.</summary>
-public delegate void ChildExitHandler(int? code, string? signal);
-
 /// <summary>
 /// A child process, as Node's <c>ChildProcess</c>: create one with <see cref="Spawn(string, IEnumerable{string}?, SpawnOptions?)"/>.
 /// Its events fire once; a handler attached after an event already fired is called at once with the same

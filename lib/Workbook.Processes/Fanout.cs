@@ -1,16 +1,5 @@
 namespace Workbook.Processes;
 
-/// <summary>Receives what a <see cref="Fanout{T}"/> delivers.</summary>
-internal interface IFanoutSink<in T>
-{
-    /// <summary>Set once the destination went away; the sink is then dropped.</summary>
-    bool Broken { get; }
-
-    void OnItem(T item);
-
-    void OnEnd();
-}
-
 /// <summary>
 /// Delivers a sequence (output chunks, channel messages) to every subscriber, in order. What arrives while
 /// nobody is subscribed is kept, up to a high-water mark, and handed to the first subscriber; past the mark

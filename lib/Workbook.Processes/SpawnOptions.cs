@@ -33,33 +33,3 @@ public sealed record SpawnOptions
     /// <summary>Where spawn and exit are logged; nothing is logged when <c>null</c>.</summary>
     public ILogger? Logger { get; init; }
 }
-
-/// <summary>Node's <c>stdio</c> option for all three streams.</summary>
-public enum StdioMode
-{
-    /// <summary>A pipe between parent and child: <see cref="ChildProcess.Stdin"/>, <see cref="ChildProcess.Stdout"/> and <see cref="ChildProcess.Stderr"/> are set.</summary>
-    Pipe,
-
-    /// <summary>The child uses the parent's own stdin, stdout and stderr.</summary>
-    Inherit,
-
-    /// <summary>The child's streams are connected to <c>/dev/null</c>.</summary>
-    Ignore,
-}
-
-/// <summary>The <c>shell</c> option: <c>false</c> (no shell), <c>true</c> (<c>/bin/sh</c>) or a shell's path.</summary>
-public readonly record struct ShellOption(string? Path)
-{
-    /// <summary>The shell <c>true</c> stands for, as in Node on Unix.</summary>
-    public const string DefaultShell = "/bin/sh";
-
-    /// <summary>Whether the command runs inside a shell.</summary>
-    public bool Enabled => Path is not null;
-
-    public static implicit operator ShellOption(bool useShell) => new(useShell ? DefaultShell : null);
-
-    public static implicit operator ShellOption(string? shellPath) =>
-        new(string.IsNullOrWhiteSpace(shellPath) ? null : shellPath);
-
-    public override string ToString() => Path ?? "false";
-}

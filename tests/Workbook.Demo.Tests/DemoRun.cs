@@ -6,7 +6,7 @@ using Workbook.Testing;
 namespace Workbook.Demo.Tests;
 
 /// <summary>A row of the demo's plain-text worker table.</summary>
-internal sealed record Row(string Slot, int Id, int Pid, string State, string Rate, int Restarts);
+internal sealed record Row(string Place, int Id, int Pid, string State, string Rate, int Restarts);
 
 /// <summary>One plain-text snapshot: the summary line ("2 workers serving; load on …") and the worker table.</summary>
 internal sealed record Snapshot(string Summary, IReadOnlyList<Row> Rows)
@@ -29,7 +29,7 @@ internal sealed class DemoRun : IAsyncDisposable
     private static readonly string Program = TestEnvironment.BuildMetadata(typeof(DemoRun).Assembly, "Demo");
 
     private static readonly Regex RowPattern = new(
-        @"^\s*(?<slot>\d+|-)\s+(?<id>\d+)\s+(?<pid>\d+)\s+(?<state>listening|starting|draining|exited \([^)]*\))\s+[\d.]+s\s+(?<rate>\d+|-)\s+(?<restarts>\d+)\s*$");
+        @"^\s*(?<place>\d+|-)\s+(?<id>\d+)\s+(?<pid>\d+)\s+(?<state>listening|starting|draining|exited \([^)]*\))\s+[\d.]+s\s+(?<rate>\d+|-)\s+(?<restarts>\d+)\s*$");
 
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -81,10 +81,10 @@ internal sealed class DemoRun : IAsyncDisposable
             }
             else if (rows is not null && RowPattern.Match(line) is { Success: true } m)
             {
-                rows.Add(new Row(m.Groups["slot"].Value, int.Parse(m.Groups["id"].Value), int.Parse(m.Groups["pid"].Value),
+                rows.Add(new Row(m.Groups["place"].Value, int.Parse(m.Groups["id"].Value), int.Parse(m.Groups["pid"].Value),
                     m.Groups["state"].Value, m.Groups["rate"].Value, int.Parse(m.Groups["restarts"].Value)));
             }
-            else if (!line.TrimStart().StartsWith("slot"))
+            else if (!line.TrimStart().StartsWith("place"))
             {
                 rows = null; // the table ended
             }

@@ -19,9 +19,9 @@ public class DemoTests
         demo.Press("k");
         await demo.WaitForAsync("the kill", d => d.Stdout.Contains("k: killing worker"));
         var killed = int.Parse(Regex.Match(demo.Stdout, @"k: killing worker \d+ \(pid (\d+)\)").Groups[1].Value);
-        var slot = demo.Latest.Rows.Last(r => r.Pid == killed).Slot;
+        var place = demo.Latest.Rows.Last(r => r.Pid == killed).Place;
         await demo.WaitForAsync("a replacement listening in the killed worker's place", d =>
-            d.Latest.Rows.Any(r => r.Slot == slot && r.Pid != killed && r.State == "listening" && r.Restarts == 1));
+            d.Latest.Rows.Any(r => r.Place == place && r.Pid != killed && r.State == "listening" && r.Restarts == 1));
         Assert.Contains(demo.Snapshots(), s => s.Rows.Any(r => r.Pid == killed && r.State == "exited (SIGKILL)"));
         await demo.WaitForAsync("the load going on with two workers", d => d.Latest is { Serving: 2, LoadRate: > 0 });
 
@@ -42,7 +42,7 @@ public class DemoTests
 
         demo.Press("-");
         await demo.WaitForAsync("one worker again, the removed one drained", d =>
-            d.Latest.Serving == 1 && d.Latest.Rows.Any(r => r.Slot == "2" && r.State == "exited (code 0)"));
+            d.Latest.Serving == 1 && d.Latest.Rows.Any(r => r.Place == "2" && r.State == "exited (code 0)"));
         Assert.Single(demo.Latest.Rows, r => r.State == "listening");
 
         demo.Process.Stdin!.End(); // a script that is done: end of stdin means quit
@@ -52,7 +52,7 @@ public class DemoTests
     }
 
     [Fact]
-    public async Task R_replaces_every_worker_in_its_slot_and_q_stops_everything_with_0()
+    public async Task R_replaces_every_worker_in_its_place_and_q_stops_everything_with_0()
     {
         await using var demo = await DemoRun.StartedAsync("--workers", "2");
         await demo.WaitForAsync("a snapshot", d => d.Latest.Serving == 2);
@@ -60,9 +60,9 @@ public class DemoTests
 
         demo.Press("r");
         await demo.WaitForAsync("the rolling restart to finish", d => d.Stdout.Contains("rolling restart done: 2 workers replaced"));
-        await demo.WaitForAsync("two new workers listening, each in a slot refilled once", d =>
+        await demo.WaitForAsync("two new workers listening, each in a place refilled once", d =>
             d.Latest.Rows.Where(r => r.State == "listening").ToList() is { Count: 2 } now
-            && !now.Any(r => before.Contains(r.Pid)) && now.All(r => r.Restarts == 1) && now.Select(r => r.Slot).Order().SequenceEqual(["1", "2"]));
+            && !now.Any(r => before.Contains(r.Pid)) && now.All(r => r.Restarts == 1) && now.Select(r => r.Place).Order().SequenceEqual(["1", "2"]));
 
         demo.Press("q");
         Assert.Equal(0, await demo.ExitCodeAsync());

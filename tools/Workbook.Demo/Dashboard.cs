@@ -53,13 +53,13 @@ internal sealed class Dashboard(DemoOptions options, Uri url, WorkerBoard board,
     private IRenderable Render()
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("slot", "id", "pid", "state", "uptime", "req/s", "restarts");
+            .AddColumns("place", "id", "pid", "state", "uptime", "req/s", "restarts");
         foreach (var c in table.Columns.Skip(4)) c.RightAligned();
         var last = load.Last;
         foreach (var row in board.Rows())
         {
             table.AddRow(
-                row.Slot.ToString(), row.Worker.Id.ToString(), row.Worker.Pid?.ToString() ?? "-",
+                row.Place.ToString(), row.Worker.Id.ToString(), row.Worker.Pid?.ToString() ?? "-",
                 Colour(row.State), Uptime(row), Rate(last, row), row.Restarts.ToString());
         }
         var events = log.Recent();
@@ -75,11 +75,11 @@ internal sealed class Dashboard(DemoOptions options, Uri url, WorkerBoard board,
     {
         var text = new StringBuilder();
         text.AppendLine($"--- {log.Elapsed.TotalSeconds:0.0}s: {Summary()}");
-        text.AppendLine($"{"slot",4}  {"id",4}  {"pid",7}  {"state",-18}  {"uptime",8}  {"req/s",7}  {"restarts",8}");
+        text.AppendLine($"{"place",5}  {"id",4}  {"pid",7}  {"state",-18}  {"uptime",8}  {"req/s",7}  {"restarts",8}");
         var last = load.Last;
         foreach (var row in board.Rows())
         {
-            text.AppendLine($"{row.Slot,4}  {row.Worker.Id,4}  {row.Worker.Pid?.ToString() ?? "-",7}  {row.State,-18}  " +
+            text.AppendLine($"{row.Place,5}  {row.Worker.Id,4}  {row.Worker.Pid?.ToString() ?? "-",7}  {row.State,-18}  " +
                             $"{Uptime(row),8}  {Rate(last, row),7}  {row.Restarts,8}");
         }
         return text.ToString();

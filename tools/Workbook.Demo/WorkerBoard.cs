@@ -3,13 +3,13 @@ using Workbook.Cluster;
 namespace Workbook.Demo;
 
 /// <summary>One row of the dashboard: a worker, the place it fills, and how often that place has been refilled so far.</summary>
-internal sealed record WorkerRow(Worker Worker, int Slot, int Restarts, string State, TimeSpan Uptime);
+internal sealed record WorkerRow(Worker Worker, int Place, int Restarts, string State, TimeSpan Uptime);
 
 /// <summary>
 /// The primary's workers as the dashboard shows them, one row per worker process (an exited one stays a few seconds,
-/// so the audience sees it go). A slot is a place in the cluster (<see cref="Worker.Place"/>): a crash restart or a
-/// rolling restart puts a new worker in the same place, so a place's restart count is the number of workers seen in
-/// it, minus the first. A worker removed for good leaves its place empty; the next one forked takes a new place.
+/// so the audience sees it go). Each worker fills a place in the cluster (<see cref="Worker.Place"/>): a crash restart
+/// or a rolling restart puts a new worker in the same place, so a place's restart count is the number of workers seen
+/// in it, minus the first. A worker removed for good leaves its place empty; the next one forked takes a new place.
 /// </summary>
 internal sealed class WorkerBoard
 {

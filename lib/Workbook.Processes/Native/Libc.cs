@@ -144,10 +144,3 @@ internal static partial class Libc
 
     public static string ErrnoMessage(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }
-
-/// <summary>A libc call failed with <see cref="Errno"/>.</summary>
-internal sealed class ErrnoException(int errno, string call)
-    : IOException($"{call} failed: {Libc.ErrnoName(errno)} ({Libc.ErrnoMessage(errno)})")
-{
-    public int Errno { get; } = errno;
-}
