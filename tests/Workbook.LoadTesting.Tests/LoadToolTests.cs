@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,7 @@ namespace Workbook.LoadTesting.Tests;
 /// <summary>tools/Workbook.Load, run as a process against a real server.</summary>
 public class LoadToolTests
 {
-    private static readonly string Tool = Workbook.Testing.TestEnvironment.BuildMetadata(typeof(LoadToolTests).Assembly, "LoadTool");
+    private static readonly ToolProcess Tool = new(TestEnvironment.BuildMetadata(typeof(LoadToolTests).Assembly, "LoadTool"));
 
     [Fact]
     public async Task It_runs_a_load_and_reports_it_as_json()
@@ -54,7 +53,7 @@ public class LoadToolTests
     {
         await using var server = await TestServer.StartAsync(app => app.MapGet("/", () => "Ok"));
         // In German 0.5 is not a number (its decimal separator is a comma); the command line is read invariantly.
-        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8" };
+        var german = ToolProcess.German;
 
         var (code, stdout, stderr) = await RunAsync(german, server.Url.ToString(), "-c", "1", "-d", "0.5", "--json");
         Assert.True(code == 0, stderr);
@@ -100,27 +99,8 @@ public class LoadToolTests
         Assert.Empty(stdout);
     }
 
-    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => Tool.RunAsync(args);
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        start.ArgumentList.Add(Tool);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Tool.RunAsync(environment, args);
 }

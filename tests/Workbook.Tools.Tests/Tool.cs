@@ -1,50 +1,14 @@
-using System.Diagnostics;
 using Workbook.Testing;
 
 namespace Workbook.Tools.Tests;
 
-/// <summary>A built tool, run as a process: its exit code and what it printed.</summary>
-internal sealed record Tool(string Dll)
+/// <summary>The tools these tests run, from the paths the build wrote into this assembly.</summary>
+internal static class Tool
 {
-    public static Tool NotebookRunner { get; } = new(TestEnvironment.BuildMetadata(typeof(Tool).Assembly, "NotebookRunner"));
+    public static ToolProcess NotebookRunner { get; } = new(TestEnvironment.BuildMetadata(typeof(Tool).Assembly, "NotebookRunner"));
 
-    public static Tool Benchmarks { get; } = new(TestEnvironment.BuildMetadata(typeof(Tool).Assembly, "Benchmarks"));
+    public static ToolProcess Benchmarks { get; } = new(TestEnvironment.BuildMetadata(typeof(Tool).Assembly, "Benchmarks"));
 
-    /// <summary>A machine set to German, where 0.5 is not a number (the decimal separator is a comma).</summary>
-    public static IReadOnlyDictionary<string, string> German { get; } =
-        new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8" };
-
-    public Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
-
-    public async Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        start.ArgumentList.Add(Dll);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>Asserts the contract for a bad command line: exit code 2, one line on stderr with <paramref name="message"/>, no stack trace.</summary>
-    public async Task AssertRefusedAsync(string message, params string[] args)
-    {
-        var (code, stdout, stderr) = await RunAsync(args);
-        Assert.True(code == 2, $"exit code {code}; stderr: {stderr}");
-        Assert.Contains(message, stderr);
-        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
-        Assert.Empty(stdout);
-    }
+    /// <inheritdoc cref="ToolProcess.German"/>
+    public static IReadOnlyDictionary<string, string> German => ToolProcess.German;
 }

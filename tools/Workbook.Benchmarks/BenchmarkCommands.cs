@@ -13,25 +13,14 @@ internal abstract class BenchmarkArgs : CommandSettings
     public string Out { get; init; } = "data/benchmarks";
 }
 
-internal sealed class LoadRunnerArgs : BenchmarkArgs
+/// <summary>The load-runner benchmark: the sessions one's runs and rounds, and how many connections each generator opens.</summary>
+internal sealed class LoadRunnerArgs : SessionsArgs
 {
-    [CommandOption("--seconds <N>")]
-    [Description("Seconds per load run")]
-    [DefaultValue(5)]
-    [Within(1, 3_600)]
-    public int Seconds { get; init; } = 5;
-
     [CommandOption("--connections <N>")]
     [Description("Connections of each load generator")]
     [DefaultValue(50)]
     [Within(1, 10_000)]
     public int Connections { get; init; } = 50;
-
-    [CommandOption("--rounds <N>")]
-    [Description("Interleaved rounds; the medians are reported")]
-    [DefaultValue(3)]
-    [Within(1, 100)]
-    public int Rounds { get; init; } = 3;
 }
 
 internal sealed class ClusterArgs : BenchmarkArgs
@@ -64,7 +53,8 @@ internal sealed class AvailabilityArgs : BenchmarkArgs
     public int Repetitions { get; init; } = 10;
 }
 
-internal sealed class SessionsArgs : BenchmarkArgs
+/// <summary>Runs of a few seconds, repeated in interleaved rounds.</summary>
+internal class SessionsArgs : BenchmarkArgs
 {
     [CommandOption("--seconds <N>")]
     [Description("Seconds per load run")]
