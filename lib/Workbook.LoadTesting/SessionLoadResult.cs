@@ -83,10 +83,10 @@ public sealed record SessionLoadResult
 
     /// <summary>
     /// The failures by reason, in the words of <see cref="LoadResult.DescribeFailures"/>, and how many were logins, e.g.
-    /// "12 refused, 3 non-2xx (502); 12 at login"; <paramref name="none"/> when there were none.
+    /// "12 refused, 3 non-2xx (502); 12 of them at login"; <paramref name="none"/> when there were none.
     /// </summary>
     public string DescribeFailures(string none) => Failed == 0 ? none
-        : FailureReasons.Describe(Failures, StatusCodes, none) + (LoginsFailed > 0 ? $"; {LoginsFailed:N0} at login" : "");
+        : FailureReasons.Describe(Failures, StatusCodes, none) + (LoginsFailed > 0 ? $"; {LoginsFailed:N0} of them at login" : "");
 
     public override string ToString() =>
         $"{Label}: {Sessions:N0} logins, {SessionsLost:N0} lost a session ({SessionLossRate * 100:0.0}%), {Pages:N0} pages, " +

@@ -239,7 +239,7 @@ public class SessionLoadTests
         Assert.Equal((r.Failed, r.Failed), (r.Failures[FailureReason.Refused], r.LoginsFailed));
         Assert.Empty(r.StatusCodes);
         AssertAddsUp(r);
-        Assert.Contains($"{r.Failed:N0} refused; {r.Failed:N0} at login", r.ToString());
+        Assert.Contains($"{r.Failed:N0} refused; {r.Failed:N0} of them at login", r.ToString());
     }
 
     [Fact]
