@@ -72,7 +72,7 @@ public sealed partial class ClusterPrimary
         if (Volatile.Read(ref _disposed) != 0) process.Kill("SIGKILL"); // forked while the cluster stopped: it would be missed
         Wire(worker);
         _logger?.LogInformation("worker {Id} forked (pid {Pid})", id, worker.Pid);
-        Raise(() => Forked?.Invoke(worker));
+        Raise(Forked, h => h(worker));
         return worker;
     }
 

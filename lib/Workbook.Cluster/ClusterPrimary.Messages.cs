@@ -21,7 +21,7 @@ public sealed partial class ClusterPrimary
                 case ClusterMessages.Online:
                     _logger?.LogInformation("{Worker} online", worker);
                     worker.OnOnline();
-                    Raise(() => Online?.Invoke(worker));
+                    Raise(Online, h => h(worker));
                     break;
                 case ClusterMessages.Listening:
                     var port = message.TryGetProperty("port", out var p) ? p.GetInt32() : Port;
@@ -32,7 +32,7 @@ public sealed partial class ClusterPrimary
                     }
                     _logger?.LogInformation("{Worker} listening on port {Port}", worker, port);
                     worker.OnListening(port);
-                    Raise(() => Listening?.Invoke(worker, port));
+                    Raise(Listening, h => h(worker, port));
                     break;
                 case StoreProtocol.Request:
                     try
@@ -50,7 +50,7 @@ public sealed partial class ClusterPrimary
         {
             if (message.ValueKind == JsonValueKind.String && message.GetString() == "ready") worker.OnReady();
             worker.OnMessage(message);
-            Raise(() => Message?.Invoke(worker, message));
+            Raise(Message, h => h(worker, message));
         };
         var disconnected = new ManualResetEventSlim();
         process.Disconnected += () =>
@@ -58,7 +58,7 @@ public sealed partial class ClusterPrimary
             StopRouting(worker);
             _logger?.LogInformation("{Worker} disconnected", worker);
             worker.OnDisconnected();
-            Raise(() => Disconnected?.Invoke(worker));
+            Raise(Disconnected, h => h(worker));
             disconnected.Set();
         };
         process.Exit += (code, signal) =>
@@ -73,7 +73,7 @@ public sealed partial class ClusterPrimary
             if (worker.ExitedAfterDisconnect) _logger?.LogInformation("{Worker} exited with {Exit} after disconnect", worker, exit);
             else _logger?.LogWarning("{Worker} exited with {Exit}", worker, exit);
             worker.OnExit(exit);
-            Raise(() => Exit?.Invoke(worker, code, signal));
+            Raise(Exit, h => h(worker, code, signal));
             Supervise(worker, exit);
             ClosePortIfNoWorkerIsLeft();
         };

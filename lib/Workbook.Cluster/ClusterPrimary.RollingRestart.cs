@@ -72,7 +72,7 @@ public sealed partial class ClusterPrimary
                 if (old is null) continue;
                 var step = new WorkerReplacement(old, replacement);
                 replaced.Add(step);
-                Raise(() => Replaced?.Invoke(step)); // before the old worker leaves the rotation, so a handler's clock reads that moment
+                Raise(Replaced, h => h(step)); // before the old worker leaves the rotation, so a handler's clock reads that moment
                 if (options.Drain) old.Disconnect();
                 else old.Kill("SIGTERM");
                 exits.Add(old.Exited);

@@ -43,7 +43,7 @@ public sealed partial class ClusterPrimary
             _logger?.LogError("{Worker} crashed soon after its start too: unstable crash {Count} in a row in its place, and the {Tries} " +
                 "restarts after such crashes (MaxUnstableRestarts) have not helped. No more restarts for its place: fix what makes it " +
                 "crash, then Fork() a new worker.", worker, unstable, unstable - 1);
-            Raise(() => GaveUp?.Invoke(worker, unstable - 1));
+            Raise(GaveUp, h => h(worker, unstable - 1));
             return;
         }
         lock (_portGate) _arriving++; // until RestartAsync has forked
@@ -51,7 +51,7 @@ public sealed partial class ClusterPrimary
             ? $"starting a new worker at once (it had been up and listening for {policy.MinUptime.TotalSeconds:0.###} s or more: not a crash loop)"
             : $"it had not been up and listening for {policy.MinUptime.TotalSeconds:0.###} s: unstable crash {unstable} in a row in its place, " +
               $"restart {unstable} of at most {policy.MaxUnstableRestarts} " + (delay > TimeSpan.Zero ? $"in {delay.TotalMilliseconds:0} ms" : "at once"));
-        Raise(() => Restarting?.Invoke(worker, delay));
+        Raise(Restarting, h => h(worker, delay));
         _ = RestartAsync(place, worker, delay);
     }
 

@@ -160,5 +160,6 @@ public sealed partial class ClusterPrimary : IAsyncDisposable
 
     internal void Log(Worker worker, string what) => _logger?.LogInformation("{Worker} {What}", worker, what);
 
-    private static void Raise(Action raise) => HandlerFailures.Run("a cluster event handler", raise);
+    /// <summary>Each handler on its own: one that throws (reported on stderr) does not keep the others from the event.</summary>
+    private static void Raise<T>(T? handlers, Action<T> invoke) where T : Delegate => HandlerFailures.Each("a cluster event handler", handlers, invoke);
 }

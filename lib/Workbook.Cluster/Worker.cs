@@ -160,16 +160,16 @@ public sealed class Worker
 
     public override string ToString() => $"worker {Id} (pid {Pid?.ToString() ?? "-"})";
 
-    internal void OnOnline() => Raise(() => Online?.Invoke(this));
+    internal void OnOnline() => Raise(Online, h => h(this));
 
     internal void OnListening(int port)
     {
-        if (_listening.TrySetResult(port)) Raise(() => Listening?.Invoke(this, port));
+        if (_listening.TrySetResult(port)) Raise(Listening, h => h(this, port));
     }
 
-    internal void OnMessage(JsonElement message) => Raise(() => Message?.Invoke(this, message));
+    internal void OnMessage(JsonElement message) => Raise(Message, h => h(this, message));
 
-    internal void OnDisconnected() => Raise(() => Disconnected?.Invoke(this));
+    internal void OnDisconnected() => Raise(Disconnected, h => h(this));
 
     internal void OnReady() => _ready.TrySetResult();
 
@@ -184,7 +184,7 @@ public sealed class Worker
         Interlocked.Exchange(ref _exitedAt, Stopwatch.GetTimestamp());
         _ready.TrySetException(new ClusterException($"{this} exited with {exit} before it was ready."));
         _listening.TrySetException(new ClusterException($"{this} exited with {exit} before it was listening."));
-        Raise(() => Exit?.Invoke(this, exit.Code, exit.Signal));
+        Raise(Exit, h => h(this, exit.Code, exit.Signal));
     }
 
     private async Task KillIfStillThereAsync(TimeSpan after)
@@ -193,5 +193,5 @@ public sealed class Worker
             Primary.Log(this, $"still running {after.TotalSeconds:0.#} s after it was told to stop: killed with SIGKILL");
     }
 
-    private void Raise(Action raise) => HandlerFailures.Run($"a {this} event handler", raise);
+    private void Raise<T>(T? handlers, Action<T> invoke) where T : Delegate => HandlerFailures.Each($"a {this} event handler", handlers, invoke);
 }

@@ -24,4 +24,14 @@ internal static class HandlerFailures
             }
         }
     }
+
+    /// <summary>
+    /// Calls every handler of <paramref name="handlers"/> in turn, each on its own: one that throws is reported and
+    /// the others still run (a multicast delegate's own call would stop at the first exception).
+    /// </summary>
+    public static void Each<T>(string where, T? handlers, Action<T> invoke) where T : Delegate
+    {
+        if (handlers is null) return;
+        foreach (var handler in handlers.GetInvocationList()) Run(where, () => invoke((T)handler));
+    }
 }

@@ -133,6 +133,33 @@ public class PrimaryTests
     }
 
     [Fact]
+    public async Task A_handler_that_throws_does_not_keep_the_next_handlers_from_the_event()
+    {
+        // Chapter 05's exit handler calls Fork(), which throws once the cluster is stopping; the handlers after it
+        // (ClusterMarks there) must still hear of the exit, at the primary and at the worker.
+        var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 1) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
+        try
+        {
+            var worker = primary.Workers[1];
+            var primaryHeard = new TaskCompletionSource<string?>();
+            var workerHeard = new TaskCompletionSource<string?>();
+            primary.Exit += (_, _, _) => throw new InvalidOperationException("the first handler fails");
+            primary.Exit += (_, _, signal) => primaryHeard.TrySetResult(signal);
+            worker.Exit += (_, _, _) => throw new InvalidOperationException("the first handler fails");
+            worker.Exit += (_, _, signal) => workerHeard.TrySetResult(signal);
+
+            worker.Process.Kill("SIGKILL");
+
+            Assert.Equal("SIGKILL", await primaryHeard.Task.WaitAsync(Programs.Timeout));
+            Assert.Equal("SIGKILL", await workerHeard.Task.WaitAsync(Programs.Timeout));
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_worker_killed_with_SIGKILL_reports_the_signal_and_was_not_a_planned_exit()
     {
         var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 2) with { Restart = RestartPolicy.Never }).WaitAsync(Programs.Timeout);
