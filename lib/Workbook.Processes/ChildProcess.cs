@@ -145,8 +145,7 @@ public sealed partial class ChildProcess
             handlers = _errorHandlers;
         }
         _logger?.LogWarning("{Command}: {Error}", SpawnFile, error.Message);
-        if (handlers is null) return;
-        foreach (Action<Exception> h in handlers.GetInvocationList()) HandlerFailures.Run("Error handler", () => h(error));
+        HandlerFailures.Each("Error handler", handlers, h => h(error));
     }
 
     private void OnExited(ChildExit exit)
