@@ -211,6 +211,7 @@ public class RestartTests
         {
             var stuck = primary.Workers[1];
             stuck.Process.Kill("SIGSTOP"); // it takes no connection from its hand-off socket any more
+            await AllThreadsStopped(stuck.Pid!.Value); // kill() returns before a busy machine has scheduled every thread to stop
             var run = LoadRunner.Start(new LoadTest
             {
                 Url = new Uri(primary.Url, "/slow?ms=50"),
@@ -223,8 +224,9 @@ public class RestartTests
             stuck.Process.Kill("SIGKILL");
             var result = await run.Completion.WaitAsync(Programs.Timeout);
 
-            Assert.Equal(120, result.Ok);
-            Assert.Equal(0, result.Failed);
+            Assert.True(result.Ok == 120 && result.Failed == 0,
+                $"ok {result.Ok}, failed {result.Failed} ({result.DescribeFailures("none")}), " +
+                $"rescued {stuck.RescuedConnections}, lost {stuck.LostConnections}");
             Assert.Equal(3, stuck.RescuedConnections);
             Assert.Equal(0, stuck.LostConnections);
             Assert.Equal([primary.Workers[2].Pid.ToString()!], result.ByAttribution.Keys);
@@ -328,6 +330,23 @@ public class RestartTests
             await Task.Delay(20);
         }
     }
+    /// <summary>Waits until every thread of the process is in the stopped state (T in /proc/PID/task/TID/stat).</summary>
+    private static async Task AllThreadsStopped(int pid)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Directory.EnumerateDirectories($"/proc/{pid}/task").All(task => StateOf(Path.Combine(task, "stat")) is 'T' or 't'))
+        {
+            Assert.True(clock.Elapsed < Programs.Timeout, $"process {pid} did not stop");
+            await Task.Delay(5);
+        }
+
+        static char StateOf(string stat)
+        {
+            var text = File.ReadAllText(stat);
+            return text[text.LastIndexOf(')') + 2]; // "pid (comm) S ..."
+        }
+    }
+
 }
 
 /// <summary>Tests that put a cluster under load run one at a time: two of them at once on two cores measure each other.</summary>
