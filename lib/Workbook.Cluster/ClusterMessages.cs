@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using Workbook.Processes;
 
 namespace Workbook.Cluster;
@@ -10,7 +12,17 @@ internal static class ClusterMessages
     public const string Listening = "cluster-listening";
     public const string Disconnect = "cluster-disconnect";
 
-    public static object Make(string kind, int? port = null) => port is null
-        ? new Dictionary<string, object> { [Marker] = kind }
-        : new Dictionary<string, object> { [Marker] = kind, ["port"] = port.Value };
+    /// <summary>{"$wb": kind} or {"$wb": kind, "port": port}, written without the reflection-based serializer (see <see cref="EncodedMessage"/>).</summary>
+    public static object Make(string kind, int? port = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString(Marker, kind);
+            if (port is int p) json.WriteNumber("port", p);
+            json.WriteEndObject();
+        }
+        return new EncodedMessage(buffer.WrittenSpan.ToArray());
+    }
 }

@@ -129,7 +129,7 @@ internal sealed class MessageChannel
 
     private static byte[] Serialize(object? message)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, Json);
+        var bytes = message is EncodedMessage encoded ? encoded.Utf8Json : JsonSerializer.SerializeToUtf8Bytes(message, Json);
         if (bytes.Length > MaxMessageBytes)
             throw new ArgumentException($"The message is {bytes.Length:N0} bytes as JSON; the channel carries at most {MaxMessageBytes:N0}.", nameof(message));
         return [.. bytes, .. Newline];
