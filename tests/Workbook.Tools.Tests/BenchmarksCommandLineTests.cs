@@ -18,7 +18,7 @@ public class BenchmarksCommandLineTests
 
         (code, stdout, _) = await Tool.Benchmarks.RunAsync("report", "--help");
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--seconds", "--rounds", "--quick", "--note", "--out", "Default: 10, or 3 with --quick" }) Assert.Contains(option, stdout);
+        foreach (var option in new[] { "--seconds", "--rounds", "--quick", "--note", "--out", "--only", "Default: 10, or 3 with --quick" }) Assert.Contains(option, stdout);
     }
 
     [Theory]
@@ -29,6 +29,7 @@ public class BenchmarksCommandLineTests
     [InlineData("--note needs a value", "report", "--note")]
     [InlineData("unknown option '--quick'", "cluster", "--quick")]
     [InlineData("--repetitions needs a whole number, not '2.5'", "availability", "--repetitions", "2.5")]
+    [InlineData("--only: no topic named 'workers'; the topics are cluster-policies, node-vs-ours", "report", "--only", "worker-start,workers")]
     public Task A_bad_command_line_is_named_with_exit_code_2(string message, params string[] args) =>
         Tool.Benchmarks.AssertRefusedAsync(message, args);
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 using Workbook.Tools;
 
@@ -94,6 +95,17 @@ internal sealed class ReportArgs : CommandSettings
     [CommandOption("--out <DIR>")]
     [Description("Where the CSV files and report.md go. Default: data/benchmarks, or artifacts/benchmarks/quick with --quick")]
     public string? Out { get; init; }
+
+    [CommandOption("--only <TOPICS>")]
+    [Description("Only these topics, comma-separated: cluster-policies, node-vs-ours, availability, rolling-restart, worker-start, load-runner. Default: all")]
+    public string? Only { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var unknown = ReportBenchmark.UnknownTopics(Only);
+        return unknown.Count == 0 ? ValidationResult.Success()
+            : ValidationResult.Error($"--only: no topic named {string.Join(", ", unknown.Select(t => $"'{t}'"))}; the topics are {string.Join(", ", ReportBenchmark.Topics)}.");
+    }
 }
 
 internal sealed class LoadRunnerCommand : AsyncCommand<LoadRunnerArgs>
@@ -124,5 +136,5 @@ internal sealed class ReportCommand : AsyncCommand<ReportArgs>
 {
     public override Task<int> ExecuteAsync(CommandContext context, ReportArgs s, CancellationToken cancellationToken) =>
         ReportBenchmark.RunAsync(s.Seconds ?? (s.Quick ? 3 : 10), s.Rounds ?? (s.Quick ? 1 : 3), s.Quick, s.Note,
-            s.Out ?? (s.Quick ? Path.Combine("artifacts", "benchmarks", "quick") : Path.Combine("data", "benchmarks")));
+            s.Out ?? (s.Quick ? Path.Combine("artifacts", "benchmarks", "quick") : Path.Combine("data", "benchmarks")), ReportBenchmark.Selected(s.Only));
 }

@@ -72,7 +72,7 @@ public static class ClusterBenchmark
         report.AppendLine($"- fork → listening, one worker at a time, median of {start.Count}: {Stats.Median(start):0} ms (min {start.Min():0}, max {start.Max():0})");
         if (nodeStart is not null)
             report.AppendLine($"- Node's cluster.fork() → 'listening', median of {nodeStart.Count}: {Stats.Median(nodeStart):0} ms (min {nodeStart.Min():0}, max {nodeStart.Max():0})");
-        foreach (var m in memory) report.AppendLine($"- {m.Server}: {m.Process}: {m.Kb / 1024.0:0.0} MiB resident");
+        foreach (var m in memory) report.AppendLine($"- {m.Server}: {m.Process}: {m.Kb / 1024.0:0.0} MiB resident, {m.PssKb / 1024.0:0.0} MiB proportional");
         report.AppendLine();
         results["workerStartMs"] = start;
         if (nodeStart is not null) results["nodeWorkerStartMs"] = nodeStart;
@@ -113,6 +113,12 @@ public static class ClusterBenchmark
 
         public static ServerKind NodeCluster(long work) => new("Node cluster of 2", "node",
             port => [Path.Combine(NodeDir, "cluster.js"), port.ToString(), work.ToString(), "2"], 2);
+
+        /// <summary>The floor: a raw-socket HTTP/1.1 responder, no framework (examples/RawHttp), one process; keep-alive clients only.</summary>
+        public static ServerKind RawDotnet { get; } = new(".NET raw socket responder, one process", "dotnet", port => [ExamplePaths.Dll("RawHttp"), port.ToString()], 1);
+
+        /// <summary>The same on Node's net module (examples/node/raw-http.js), one process.</summary>
+        public static ServerKind RawNode { get; } = new("Node raw socket responder, one process", "node", port => [Path.Combine(NodeDir, "raw-http.js"), port.ToString()], 1);
     }
 
     public sealed record Run(string Server, double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double CpuMsPerRequest);
@@ -192,8 +198,11 @@ public static class ClusterBenchmark
         return JsonSerializer.Deserialize<List<double>>(output.Stdout)!;
     }
 
-    /// <summary>Resident memory of one process of a running server.</summary>
-    public sealed record ProcessMemory(string Server, string Process, long Kb);
+    /// <summary>
+    /// Memory of one process of a running server: resident (RSS, which counts in full every page it shares with the
+    /// other workers, such as the runtime's files) and proportional (PSS: shared pages divided among their sharers).
+    /// </summary>
+    public sealed record ProcessMemory(string Server, string Process, long Kb, long PssKb);
 
     /// <summary>Resident memory of each process of a cluster of 2 (ours; Node's too when <paramref name="node"/>), after 2 s of serving.</summary>
     internal static async Task<List<ProcessMemory>> MemoryAsync(bool node)
@@ -205,14 +214,18 @@ public static class ClusterBenchmark
             // Serve a little first; our runner rather than wrk, so that this needs nothing installed.
             await ExternalTools.OursAsync(server.Url, 20, TimeSpan.FromSeconds(2), newConnection: false, inlineCompletions: true);
             await Task.Delay(500);
-            memory.Add(new(kind.Name, "the primary", Rss(server.Pid)));
-            foreach (var (worker, i) in server.Workers.Select((w, i) => (w, i))) memory.Add(new(kind.Name, $"worker {i + 1}", Rss(worker)));
+            memory.Add(new(kind.Name, "the primary", Rss(server.Pid), Pss(server.Pid)));
+            foreach (var (worker, i) in server.Workers.Select((w, i) => (w, i))) memory.Add(new(kind.Name, $"worker {i + 1}", Rss(worker), Pss(worker)));
         }
         return memory;
     }
 
-    private static long Rss(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    private static long Rss(int pid) => Kb($"/proc/{pid}/status", "VmRSS:");
+
+    private static long Pss(int pid) => Kb($"/proc/{pid}/smaps_rollup", "Pss:");
+
+    private static long Kb(string file, string field) =>
+        long.Parse(File.ReadLines(file).First(l => l.StartsWith(field)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 
     internal static async Task<string?> NodeVersionAsync()
     {

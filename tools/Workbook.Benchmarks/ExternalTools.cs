@@ -25,9 +25,9 @@ public static partial class ExternalTools
     /// <c>wrk -t2 -cN -dS --latency</c>; "Connection: close" for a new connection per request. wrk counts a
     /// response slower than <paramref name="timeout"/> (its default: 2 s) as a timeout error.
     /// </summary>
-    public static async Task<Measurement> WrkAsync(Uri url, int connections, TimeSpan duration, bool newConnection, TimeSpan? timeout = null)
+    public static async Task<Measurement> WrkAsync(Uri url, int connections, TimeSpan duration, bool newConnection, TimeSpan? timeout = null, int threads = 2)
     {
-        List<string> args = ["-t2", $"-c{connections}", $"-d{duration.TotalSeconds:0}s", "--latency"];
+        List<string> args = [$"-t{threads}", $"-c{connections}", $"-d{duration.TotalSeconds:0}s", "--latency"];
         if (timeout is { } t) args.Add($"--timeout={t.TotalSeconds:0}s");
         if (newConnection) args.AddRange(["-H", "Connection: close"]);
         var output = (await ChildProcess.ExecFileAsync("wrk", [.. args, url.ToString()], Limits(duration))).Stdout;

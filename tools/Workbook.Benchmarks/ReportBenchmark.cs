@@ -29,7 +29,16 @@ public sealed class ReportBenchmark
 
     private TimeSpan Duration => TimeSpan.FromSeconds(_seconds);
 
-    public static async Task<int> RunAsync(int seconds, int rounds, bool quick, string? note, string outDir)
+    /// <summary>The topics, in the order they run; each is one CSV.</summary>
+    public static readonly string[] Topics = ["cluster-policies", "node-vs-ours", "availability", "rolling-restart", "worker-start", "load-runner"];
+
+    /// <summary>The names in a comma-separated <c>--only</c> list that are not topics.</summary>
+    public static List<string> UnknownTopics(string? only) => Selected(only).Except(Topics).ToList();
+
+    public static List<string> Selected(string? only) => only is null ? [.. Topics]
+        : [.. only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct()];
+
+    public static async Task<int> RunAsync(int seconds, int rounds, bool quick, string? note, string outDir, IReadOnlyCollection<string> only)
     {
         var clock = Stopwatch.StartNew();
         var loadBefore = Machine.LoadAverage();
@@ -50,11 +59,15 @@ public sealed class ReportBenchmark
             ("worker-start", "Starting a worker, and memory", run.WorkerStartAsync),
             ("load-runner", "Our load runner vs wrk (examples/ComputeServer)", run.LoadRunnerAsync),
         };
+        topics = [.. topics.Where(t => only.Contains(t.Topic))];
         var tables = new List<(string Title, CsvTable Table)>();
         try
         {
-            foreach (var (topic, title, measure) in topics)
+            foreach (var ((topic, title, measure), i) in topics.Select((t, i) => (t, i)))
             {
+                // The remaining time assumes the topics left take as long as the ones done did, on average.
+                var remaining = i == 0 ? "" : $", about {clock.Elapsed.TotalMinutes / i * (topics.Length - i):0} min left";
+                Console.WriteLine($"topic {i + 1}/{topics.Length}: {topic} ({clock.Elapsed.TotalMinutes:0.0} min elapsed{remaining})");
                 // The old file stays (notebook 09 reads all six), so the report must say it is not this run's.
                 var stale = $"{topic}.csv was not rewritten: the file there, if any, is from an earlier run";
                 // One topic failing, whatever the reason, leaves the others' results: each CSV is written as soon as it is measured.
@@ -86,7 +99,7 @@ public sealed class ReportBenchmark
         {
             var report = new StringBuilder();
             report.AppendLine($"Performance report — {machine}");
-            report.AppendLine($"`report --seconds {seconds} --rounds {rounds}{(quick ? " --quick" : "")}`: took {clock.Elapsed.TotalMinutes:0.0} min; " +
+            report.AppendLine($"`report --seconds {seconds} --rounds {rounds}{(quick ? " --quick" : "")}{(only.Count < Topics.Length ? $" --only {string.Join(',', only)}" : "")}`: took {clock.Elapsed.TotalMinutes:0.0} min; " +
                               $"load average before {loadBefore}, after {Machine.LoadAverage()}. Client and servers share this machine's cores.");
             if (!string.IsNullOrWhiteSpace(note)) report.AppendLine().AppendLine($"Note: {note}");
             report.AppendLine();
@@ -132,7 +145,7 @@ public sealed class ReportBenchmark
 
     private async Task<CsvTable> NodeVsOursAsync()
     {
-        var table = new CsvTable("node-vs-ours", "requests_per_second", "vs_node_cluster", "p50_ms", "p99_ms", "failed", "runs");
+        var table = new CsvTable("node-vs-ours", "requests_per_second", "vs_node_cluster", "p50_ms", "p99_ms", "failed", "runs", "server_cpu_us_per_request");
         var loads = new (string Name, string Tool, Func<Uri, TimeSpan, Task<Measurement>> Client)[]
         {
             ($"ab -c200 -t{_seconds} (new connection per request)", "ab", (url, t) => ExternalTools.AbAsync(url, 200, t, newConnection: true)),
@@ -149,20 +162,31 @@ public sealed class ReportBenchmark
                 if (_node) servers.Add(ServerKind.NodeCluster(work));
                 // The notes' own measurement also shows what a cluster buys over one process.
                 if (work > 0 && tool == "ab") servers.AddRange(_node ? [ServerKind.Single(work), ServerKind.NodeSingle(work)] : [ServerKind.Single(work)]);
-                AddRuns(table, scenario, "Node cluster of 2", await MeasureAsync(servers, _rounds, Duration, client));
+                AddRuns(table, scenario, "Node cluster of 2", await MeasureAsync(servers, _rounds, Duration, client), cpu: true);
             }
+        }
+        // The floor under hello-world keep-alive: what loopback TCP and system calls cost with no HTTP framework at all.
+        if (Have("wrk", "the keep-alive floor"))
+        {
+            List<ServerKind> floor = [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.RawDotnet];
+            if (_node) floor.AddRange([ServerKind.NodeCluster(0), ServerKind.RawNode]);
+            AddRuns(table, $"hello-world, wrk -t1 -c64 -d{_seconds}s (keep-alive), against raw-socket responders", "Node cluster of 2",
+                await MeasureAsync(floor, _rounds, Duration, (url, t) => ExternalTools.WrkAsync(url, 64, t, newConnection: false, threads: 1)), cpu: true);
         }
         return table;
     }
 
-    /// <summary>The medians of <paramref name="runs"/>, one row per server, with its ratio to <paramref name="baseline"/> (blank when not measured).</summary>
-    private static void AddRuns(CsvTable table, string scenario, string baseline, List<Run> runs)
+    /// <summary>
+    /// The medians of <paramref name="runs"/>, one row per server, with its ratio to <paramref name="baseline"/> (blank when
+    /// not measured), and with <paramref name="cpu"/> the server's CPU time (user + system, whole process tree) per request.
+    /// </summary>
+    private static void AddRuns(CsvTable table, string scenario, string baseline, List<Run> runs, bool cpu = false)
     {
         var medians = Medians(runs);
         var basis = medians.FirstOrDefault(m => m.Server == baseline);
         foreach (var m in medians)
-            table.Add(scenario, m.Server, m.RequestsPerSecond, basis is null ? null : m.RequestsPerSecond / basis.RequestsPerSecond, m.P50Ms, m.P99Ms, m.Failed,
-                runs.Count(r => r.Server == m.Server));
+            table.Add(scenario, m.Server, [m.RequestsPerSecond, basis is null ? null : m.RequestsPerSecond / basis.RequestsPerSecond, m.P50Ms, m.P99Ms, m.Failed,
+                runs.Count(r => r.Server == m.Server), .. cpu ? [m.CpuMsPerRequest * 1000] : Array.Empty<object?>()]);
     }
 
     private async Task<CsvTable> AvailabilityAsync()
@@ -226,19 +250,58 @@ public sealed class ReportBenchmark
         table.Add(starting, "ours (ClusterPrimary.Fork, examples/Cluster)", Stats.Median(ours), ours.Min(), ours.Max(), ours.Count, "ms",
             node is null ? null : Stats.Median(ours) / Stats.Median(node));
         if (node is not null) table.Add(starting, "Node (cluster.fork, server.js)", Stats.Median(node), node.Min(), node.Max(), node.Count, "ms", 1.0);
+        await ColdStartAndWarmUpAsync(table, samples);
 
         // Resident memory after 2 s of serving: the primary, and each worker.
         var memory = await MemoryAsync(_node);
-        foreach (var role in new[] { "primary", "worker" })
-        {
-            var byServer = memory.GroupBy(m => m.Server)
-                .Select(g => (Server: g.Key, MiB: g.Where(m => m.Process.Contains(role)).Select(m => m.Kb / 1024.0).ToList())).ToList();
-            var nodeMedian = byServer.Where(s => s.Server == ServerKind.NodeCluster(0).Name).Select(s => Stats.Median(s.MiB)).FirstOrDefault(double.NaN);
-            foreach (var (server, mib) in byServer)
-                table.Add($"resident memory per {role}, cluster of 2, after 2 s of load", server, Stats.Median(mib), mib.Min(), mib.Max(), mib.Count, "MiB",
-                    double.IsNaN(nodeMedian) ? null : Stats.Median(mib) / nodeMedian);
-        }
+        foreach (var (measure, kb) in new (string, Func<ClusterBenchmark.ProcessMemory, long>)[] { ("resident memory", m => m.Kb), ("proportional memory (PSS)", m => m.PssKb) })
+            foreach (var role in new[] { "primary", "worker" })
+            {
+                var byServer = memory.GroupBy(m => m.Server)
+                    .Select(g => (Server: g.Key, MiB: g.Where(m => m.Process.Contains(role)).Select(m => kb(m) / 1024.0).ToList())).ToList();
+                var nodeMedian = byServer.Where(s => s.Server == ServerKind.NodeCluster(0).Name).Select(s => Stats.Median(s.MiB)).FirstOrDefault(double.NaN);
+                foreach (var (server, mib) in byServer)
+                    table.Add($"{measure} per {role}, cluster of 2, after 2 s of load", server, Stats.Median(mib), mib.Min(), mib.Max(), mib.Count, "MiB",
+                        double.IsNaN(nodeMedian) ? null : Stats.Median(mib) / nodeMedian);
+            }
         return table;
+    }
+
+    /// <summary>Launch → both workers listening; then the rate second by second from the first answer. Ours and Node's, interleaved.</summary>
+    private async Task ColdStartAndWarmUpAsync(CsvTable table, int samples)
+    {
+        var kinds = _node ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.NodeCluster(0)] : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) };
+        var cold = kinds.ToDictionary(k => k.Name, _ => new List<double>());
+        for (int i = 0; i < samples; i++)
+            foreach (var kind in i % 2 == 0 ? kinds : kinds.Reverse())
+                cold[kind.Name].AddRange(await WarmUpBenchmark.ColdStartAsync(kind, 1));
+        AddVsNode(table, "launch → both workers listening (cold start of a cluster of 2)", cold, "ms");
+
+        if (!Have("wrk", "warm-up after start")) return;
+        var working = _node
+            ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, WarmUpBenchmark.Work), ServerKind.NodeCluster(WarmUpBenchmark.Work)]
+            : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, WarmUpBenchmark.Work) };
+        var seconds = _quick ? 5 : 8;
+        var toFull = working.ToDictionary(k => k.Name, _ => new List<double>());
+        var first = working.ToDictionary(k => k.Name, _ => new List<double>());
+        for (int round = 0; round < _rounds; round++)
+            foreach (var kind in round % 2 == 0 ? working : working.Reverse())
+            {
+                var rates = await WarmUpBenchmark.WarmUpAsync(kind, seconds);
+                Console.WriteLine($"  warm-up, {kind.Name}: {string.Join(" ", rates.Select(r => $"{r / 1000:0.0}k"))} req/s");
+                toFull[kind.Name].Add(WarmUpBenchmark.SecondsToFullSpeed(rates));
+                first[kind.Name].Add(rates[0] / WarmUpBenchmark.FullSpeed(rates));
+            }
+        var scenario = $"warm-up, 1e5 loop per request, wrk -c{WarmUpBenchmark.Clients} in 1 s windows from the first answer";
+        AddVsNode(table, $"{scenario}: windows until 90 % of full speed", toFull, "s");
+        AddVsNode(table, $"{scenario}: first window ÷ full speed", first, "ratio");
+    }
+
+    private static void AddVsNode(CsvTable table, string scenario, Dictionary<string, List<double>> byServer, string unit)
+    {
+        var node = byServer.TryGetValue(ServerKind.NodeCluster(0).Name, out var n) ? Stats.Median(n) : (double?)null;
+        foreach (var (server, values) in byServer)
+            table.Add(scenario, server, Stats.Median(values), values.Min(), values.Max(), values.Count, unit, node is double v ? Stats.Median(values) / v : null);
     }
 
     private async Task<CsvTable> LoadRunnerAsync()
