@@ -34,7 +34,7 @@ public static class AvailabilityBenchmark
         var crashing = new List<ServerKind>
         {
             OursCrashing(10_000),
-            ServerKind.OursWith("ours, abrupt exit mid-request", NotesWork, "--crash-after-max", "10000", "--crash-abruptly"),
+            OursCrashingAbruptly(10_000),
         };
         if (node) crashing.Add(NodeCrashing(10_000));
         var availability = new List<CrashRun>();
@@ -117,6 +117,10 @@ public static class AvailabilityBenchmark
     /// <summary>The notes' server, ours: each worker exits at a random moment within <paramref name="crashAfterMaxMs"/> of its start, between requests.</summary>
     internal static ServerKind OursCrashing(int crashAfterMaxMs) =>
         ServerKind.OursWith("ours, exit between requests (as Node's timer)", NotesWork, "--crash-after-max", crashAfterMaxMs.ToString());
+
+    /// <summary>The same, but each worker dies mid-request (a real crash): what it had read and not answered is lost.</summary>
+    internal static ServerKind OursCrashingAbruptly(int crashAfterMaxMs) =>
+        ServerKind.OursWith("ours, abrupt exit mid-request", NotesWork, "--crash-after-max", crashAfterMaxMs.ToString(), "--crash-abruptly");
 
     /// <summary>The notes' server and restart code under Node, with the notes' "death by random timeout".</summary>
     internal static ServerKind NodeCrashing(int crashAfterMaxMs) =>

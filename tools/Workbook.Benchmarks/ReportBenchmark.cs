@@ -196,7 +196,8 @@ public sealed class ReportBenchmark
         if (!Have("ab", "availability")) return table;
         // The notes' timer (a random moment within 10 s of a worker's start) whatever the run's length: a shorter one
         // would be a harsher experiment, not a shorter one, since a .NET worker takes longer to start than Node's.
-        List<ServerKind> servers = [AvailabilityBenchmark.OursCrashing(10_000)];
+        // Also ours crashing mid-request: what an abrupt crash costs, per crash, beside Node's.
+        List<ServerKind> servers = [AvailabilityBenchmark.OursCrashing(10_000), AvailabilityBenchmark.OursCrashingAbruptly(10_000)];
         if (_node) servers.Add(AvailabilityBenchmark.NodeCrashing(10_000));
         var runs = new List<AvailabilityBenchmark.CrashRun>();
         for (int round = 0; round < _rounds; round++)
