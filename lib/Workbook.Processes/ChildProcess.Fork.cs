@@ -16,9 +16,10 @@ public sealed partial class ChildProcess
 
     /// <summary>
     /// Node's <c>fork(modulePath, args, options)</c>: starts a .NET program (a built <c>.dll</c>, run with the
-    /// current <c>dotnet</c>) with an IPC channel. Exchange messages with <see cref="Send"/> and
-    /// <see cref="Message"/>; in the child, with <see cref="ParentProcess"/>. The child exits when its parent
-    /// goes away, so killing the parent leaves no orphan.
+    /// current <c>dotnet</c>; any other file, such as a Native AOT build, is run as an executable) with an IPC
+    /// channel. Exchange messages with <see cref="Send"/> and <see cref="Message"/>; in the child, with
+    /// <see cref="ParentProcess"/>. A .dll child exits when its parent goes away, so killing the parent leaves no
+    /// orphan (a startup hook opens its channel before <c>Main</c>); an executable does so once it uses its channel.
     /// </summary>
     public static ChildProcess Fork(string modulePath, IEnumerable<string>? args = null, ForkOptions? options = null) =>
         ForkCore(modulePath, args, options ?? new ForkOptions(), [], null);
@@ -33,12 +34,17 @@ public sealed partial class ChildProcess
         ArgumentException.ThrowIfNullOrWhiteSpace(modulePath);
         var program = Path.GetFullPath(modulePath, FullCwd(options.Cwd) ?? Environment.CurrentDirectory);
         var argList = args?.ToList() ?? [];
-        var dotnet = DotnetHost();
-        List<string> dotnetArgs = [.. options.ExecArgv, program, .. argList];
+        // Node's execPath, decided by the file: a .dll runs on the current dotnet host; anything else (a Native AOT
+        // build, a script) runs as it is, and finds its channel the same way.
+        bool managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        if (!managed && options.ExecArgv.Count > 0)
+            throw new ArgumentException($"ExecArgv is for the dotnet host, and '{program}' is not a .dll: it runs as an executable of its own.", nameof(options));
+        var file = managed ? DotnetHost() : program;
+        List<string> fileArgs = managed ? [.. options.ExecArgv, program, .. argList] : argList;
         if (!File.Exists(program))
         {
-            var failed = new ChildProcess(dotnet, [dotnet, .. dotnetArgs], options.Logger);
-            failed.Fail(new SpawnException(modulePath, [dotnet, .. dotnetArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."), options.Stdio);
+            var failed = new ChildProcess(file, [file, .. fileArgs], options.Logger);
+            failed.Fail(new SpawnException(modulePath, [file, .. fileArgs], errno: 2, $"the program '{program}' does not exist (build it first?)."), options.Stdio);
             return failed;
         }
 
@@ -59,7 +65,7 @@ public sealed partial class ChildProcess
         try
         {
             var spawnOptions = new SpawnOptions { Cwd = options.Cwd, Env = options.Env, Stdio = options.Stdio, Logger = options.Logger };
-            child = SpawnCore(dotnet, dotnetArgs, spawnOptions, new LaunchExtras(Fds: [(childEnd, ChildChannelFd), .. copies], ExtraEnv: env));
+            child = SpawnCore(file, fileArgs, spawnOptions, new LaunchExtras(Fds: [(childEnd, ChildChannelFd), .. copies], ExtraEnv: env));
         }
         finally
         {

@@ -297,4 +297,29 @@ public class ForkTests
         child.Send(new { ping = 1 });
         await back.Task.WaitAsync(Run.Timeout);
     }
+
+    [Fact]
+    public async Task A_program_that_is_not_a_dll_runs_as_an_executable_with_the_channel_on_the_same_fd()
+    {
+        // An executable of any kind (a Native AOT build in practice): here a shell script that answers on its channel.
+        var script = Path.Combine(Path.GetTempPath(), $"fork-native-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(script, "#!/bin/sh\nprintf '{\"fd\":\"%s\",\"arg\":\"%s\"}\\n' \"$WORKBOOK_CHANNEL_FD\" \"$1\" >&3\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            await using var child = ChildProcess.Fork(script, ["hello"]);
+            var message = await child.NextMessageAsync().WaitAsync(Run.Timeout);
+            Assert.Equal("3", message.GetProperty("fd").GetString());
+            Assert.Equal("hello", message.GetProperty("arg").GetString());
+            Assert.Equal(script, child.SpawnFile);
+            Assert.Equal(new ChildExit(0, null), await child.Exited.WaitAsync(Run.Timeout));
+
+            var error = Assert.Throws<ArgumentException>(() => ChildProcess.Fork(script, [], new ForkOptions { ExecArgv = ["--roll-forward", "Major"] }));
+            Assert.Contains("ExecArgv is for the dotnet host", error.Message);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
 }
