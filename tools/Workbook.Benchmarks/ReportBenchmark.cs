@@ -275,7 +275,7 @@ public sealed class ReportBenchmark
         var cold = kinds.ToDictionary(k => k.Name, _ => new List<double>());
         for (int i = 0; i < samples; i++)
             foreach (var kind in i % 2 == 0 ? kinds : kinds.Reverse())
-                cold[kind.Name].AddRange(await WarmUpBenchmark.ColdStartAsync(kind, 1));
+                cold[kind.Name].Add(await WarmUpBenchmark.ColdStartAsync(kind));
         AddVsNode(table, "launch → both workers listening (cold start of a cluster of 2)", cold, "ms");
 
         if (!Have("wrk", "warm-up after start")) return;

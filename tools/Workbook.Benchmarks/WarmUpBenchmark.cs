@@ -14,17 +14,12 @@ internal static class WarmUpBenchmark
 
     public const int Clients = 50;
 
-    /// <summary>Launch of the primary → "Started process" printed for every worker, in milliseconds.</summary>
-    public static async Task<List<double>> ColdStartAsync(ServerKind kind, int samples)
+    /// <summary>Launch of the primary → "Started process" printed for every worker, in milliseconds (one launch; the caller interleaves them).</summary>
+    public static async Task<double> ColdStartAsync(ServerKind kind)
     {
-        var times = new List<double>();
-        for (int i = 0; i < samples; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await using var server = await RunningServer.StartAsync(kind);
-            times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return times;
+        var clock = Stopwatch.StartNew();
+        await using var server = await RunningServer.StartAsync(kind);
+        return clock.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>
