@@ -98,7 +98,7 @@ static class Primary
             return 1;
         }
         // Forked by a notebook or a test: say where the cluster listens.
-        if (ParentProcess.IsConnected) ParentProcess.Send(new { url = primary.Url.ToString(), pid = Environment.ProcessId });
+        if (ParentProcess.IsConnected) ParentProcess.Send(new Address(primary.Url.ToString(), Environment.ProcessId), Messages.Default.Address);
 
         using var users = options.UsersEverySeconds > 0 ? UsersBroadcast(primary, TimeSpan.FromSeconds(options.UsersEverySeconds)) : null;
         var signal = await primary.ShutdownRequested;
@@ -114,7 +114,7 @@ static class Primary
         return new Timer(_ =>
         {
             count = count * count % 1_000_000_007; // one "query"; kept finite
-            primary.Broadcast(new { usersCount = count });
+            primary.Broadcast(new UsersCount(count), Messages.Default.UsersCount);
         }, null, TimeSpan.Zero, every);
     }
 }
@@ -144,7 +144,7 @@ static class Server
         ParentProcess.Message += message =>
         {
             if (message.TryGetProperty("usersCount", out var users)) _usersCount = users.GetInt64();
-            else if (message.TryGetProperty("ping", out var ping)) ParentProcess.Send(new { pong = ping, worker = Cluster.WorkerId, pid = Environment.ProcessId });
+            else if (message.TryGetProperty("ping", out var ping)) ParentProcess.Send(new Pong(ping, Cluster.WorkerId, Environment.ProcessId), Messages.Default.Pong);
             else Console.WriteLine($"Message from primary: {message}");
         };
 
@@ -189,7 +189,7 @@ static class Server
         if (!Cluster.IsWorker)
         {
             Console.WriteLine($"Started process {pid}");
-            if (ParentProcess.IsConnected) ParentProcess.Send(new { url = app.Urls.First(), pid });
+            if (ParentProcess.IsConnected) ParentProcess.Send(new Address(app.Urls.First(), pid), Messages.Default.Address);
         }
         await app.WaitForShutdownAsync();
         return 0;

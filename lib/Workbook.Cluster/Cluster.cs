@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Workbook.Cluster;
@@ -43,8 +44,12 @@ public static class Cluster
     /// <summary>What the primary told this worker (for the worker-side integration); null in a primary.</summary>
     internal static WorkerSettings? WorkerSettings => LazyWorkerSettings.Value;
 
-    /// <summary>The program that is running: the entry assembly, run with dotnet (Node re-runs the main script).</summary>
-    internal static string ThisProgram() => Assembly.GetEntryAssembly()?.Location is { Length: > 0 } path ? path : "";
+    /// <summary>
+    /// The program that is running (Node re-runs the main script): the entry assembly, run with dotnet; in a
+    /// single-file or Native AOT program, which has no assembly file, the executable itself.
+    /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty there, and then the executable is the program.")]
+    internal static string ThisProgram() => Assembly.GetEntryAssembly()?.Location is { Length: > 0 } path ? path : Environment.ProcessPath ?? "";
 
     internal static string PolicyName(SchedulingPolicy policy) => policy switch
     {

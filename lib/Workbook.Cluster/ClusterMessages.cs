@@ -13,7 +13,7 @@ internal static class ClusterMessages
     public const string Disconnect = "cluster-disconnect";
 
     /// <summary>{"$wb": kind} or {"$wb": kind, "port": port}, written without the reflection-based serializer (see <see cref="EncodedMessage"/>).</summary>
-    public static object Make(string kind, int? port = null)
+    public static EncodedMessage Make(string kind, int? port = null)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         using (var json = new Utf8JsonWriter(buffer))
@@ -21,6 +21,31 @@ internal static class ClusterMessages
             json.WriteStartObject();
             json.WriteString(Marker, kind);
             if (port is int p) json.WriteNumber("port", p);
+            json.WriteEndObject();
+        }
+        return new EncodedMessage(buffer.WrittenSpan.ToArray());
+    }
+
+    /// <summary>A flat message of strings, numbers, booleans and nulls (the store's), written without reflection.</summary>
+    public static EncodedMessage Encode(IReadOnlyDictionary<string, object?> message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in message)
+            {
+                switch (value)
+                {
+                    case null: json.WriteNull(name); break;
+                    case string s: json.WriteString(name, s); break;
+                    case bool b: json.WriteBoolean(name, b); break;
+                    case long l: json.WriteNumber(name, l); break;
+                    case int i: json.WriteNumber(name, i); break;
+                    case double d: json.WriteNumber(name, d); break;
+                    default: throw new ArgumentException($"'{name}' is a {value.GetType().Name}: a flat message holds strings, numbers, booleans and nulls.", nameof(message));
+                }
+            }
             json.WriteEndObject();
         }
         return new EncodedMessage(buffer.WrittenSpan.ToArray());

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Workbook.Processes;
 
@@ -123,13 +125,19 @@ public sealed partial class ClusterPrimary : IAsyncDisposable
     }
 
     /// <summary>Sends a message to every connected worker (Node: a loop over <c>cluster.workers</c>).</summary>
-    public void Broadcast(object? message)
+    [RequiresUnreferencedCode(MessageChannel.ReflectionJson), RequiresDynamicCode(MessageChannel.ReflectionJson)]
+    public void Broadcast(object? message) => ToEveryWorker(worker => worker.Send(message));
+
+    /// <summary>The same, with source-generated type information: no reflection, fit for Native AOT.</summary>
+    public void Broadcast<T>(T message, JsonTypeInfo<T> type) => ToEveryWorker(worker => worker.Send(message, type));
+
+    private void ToEveryWorker(Action<Worker> send)
     {
         foreach (var worker in _workers.Values.Where(w => w.IsConnected))
         {
             try
             {
-                worker.Send(message);
+                send(worker);
             }
             catch (InvalidOperationException)
             {

@@ -80,7 +80,7 @@ internal sealed class PrimaryStoreClient : ISharedStore
         {
             try
             {
-                ParentProcess.Send(request);
+                ParentProcess.Send(ClusterMessages.Encode(request));
             }
             catch (InvalidOperationException e)
             {

@@ -131,7 +131,7 @@ public sealed class SharedStore : ISharedStore, IDisposable
     public void Dispose() => _sweep.Dispose();
 
     /// <summary>Answers one request from a worker (see <see cref="StoreProtocol"/>); never throws.</summary>
-    internal object Serve(System.Text.Json.JsonElement request) => StoreProtocol.Serve(this, request);
+    internal Workbook.Processes.EncodedMessage Serve(System.Text.Json.JsonElement request) => StoreProtocol.Serve(this, request);
 
     private static long Now => Stopwatch.GetTimestamp();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Workbook.Processes;
 
 namespace Workbook.Cluster;
 
@@ -21,7 +22,7 @@ internal static class StoreProtocol
     };
 
     /// <summary>Runs one request against the store and returns the reply; a malformed request gets an error reply, not an exception.</summary>
-    public static object Serve(SharedStore store, JsonElement request)
+    public static EncodedMessage Serve(SharedStore store, JsonElement request)
     {
         long id = request.TryGetProperty("id", out var idElement) && idElement.TryGetInt64(out var n) ? n : -1;
         var reply = new Dictionary<string, object?> { [ClusterMessages.Marker] = Reply, ["id"] = id };
@@ -72,7 +73,7 @@ internal static class StoreProtocol
         {
             reply["error"] = e.Message;
         }
-        return reply;
+        return ClusterMessages.Encode(reply);
     }
 
     private static string? String(JsonElement request, string name) =>

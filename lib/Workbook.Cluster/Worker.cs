@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Workbook.Processes;
 
 namespace Workbook.Cluster;
@@ -113,7 +115,11 @@ public sealed class Worker
     public event WorkerExitHandler? Exit;
 
     /// <summary>Node's <c>worker.send(message)</c>: a message for the worker's <c>ParentProcess.Message</c>.</summary>
+    [RequiresUnreferencedCode(MessageChannel.ReflectionJson), RequiresDynamicCode(MessageChannel.ReflectionJson)]
     public void Send(object? message) => Process.Send(message);
+
+    /// <summary>The same, with source-generated type information: no reflection, fit for Native AOT.</summary>
+    public void Send<T>(T message, JsonTypeInfo<T> type) => Process.Send(message, type);
 
     /// <summary>
     /// Node's <c>worker.disconnect()</c>, graceful: the worker stops accepting, answers what it has in flight with

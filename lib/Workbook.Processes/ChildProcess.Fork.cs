@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Workbook.Processes.Native;
 
 namespace Workbook.Processes;
@@ -17,7 +19,7 @@ public sealed partial class ChildProcess
     /// <summary>
     /// Node's <c>fork(modulePath, args, options)</c>: starts a .NET program (a built <c>.dll</c>, run with the
     /// current <c>dotnet</c>; any other file, such as a Native AOT build, is run as an executable) with an IPC
-    /// channel. Exchange messages with <see cref="Send"/> and <see cref="Message"/>; in the child, with
+    /// channel. Exchange messages with <see cref="Send(object?)"/> and <see cref="Message"/>; in the child, with
     /// <see cref="ParentProcess"/>. A .dll child exits when its parent goes away, so killing the parent leaves no
     /// orphan (a startup hook opens its channel before <c>Main</c>); an executable does so once it uses its channel.
     /// </summary>
@@ -50,7 +52,7 @@ public sealed partial class ChildProcess
 
         var (parentEnd, childEnd) = CreateChannelSockets();
         var env = new Dictionary<string, string>(extraEnv ?? new Dictionary<string, string>()) { [ChannelFdVariable] = ChildChannelFd.ToString() };
-        var hook = typeof(ChildProcess).Assembly.Location;
+        var hook = HookAssembly();
         if (hook.Length > 0)
         {
             // The hook opens the channel before the child's Main, so the child leaves with its parent even if
@@ -94,7 +96,17 @@ public sealed partial class ChildProcess
     /// </summary>
     /// <exception cref="InvalidOperationException">The child was not forked.</exception>
     /// <exception cref="ChannelClosedException">The channel is closed (<c>ERR_IPC_CHANNEL_CLOSED</c>).</exception>
+    [RequiresUnreferencedCode(MessageChannel.ReflectionJson), RequiresDynamicCode(MessageChannel.ReflectionJson)]
     public void Send(object? message) => RequireChannel().Send(message);
+
+    /// <summary>
+    /// The same, serialized with source-generated type information (a <c>JsonSerializerContext</c>'s property for
+    /// <typeparamref name="T"/>): no reflection, so it works in a trimmed or Native AOT program.
+    /// </summary>
+    public void Send<T>(T message, JsonTypeInfo<T> type) => RequireChannel().Send(message, type);
+
+    /// <summary>A message already written as JSON (the libraries' own protocols; no reflection).</summary>
+    internal void Send(EncodedMessage message) => RequireChannel().Send(message);
 
     /// <summary>
     /// Node's <c>'message'</c>: a value the child sent with <c>ParentProcess.Send</c>, as JSON. Messages that
@@ -147,6 +159,10 @@ public sealed partial class ChildProcess
 
     /// <summary>Messages of a library's own protocol (see <see cref="MessageChannel.InternalMarker"/>).</summary>
     internal void SubscribeInternal(Action<JsonElement> handler) => RequireChannel().SubscribeInternal(handler);
+
+    /// <summary>This assembly's file, the startup hook a forked .NET child loads; empty when this program is single-file or Native AOT.</summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty is handled: the child then opens its channel when its code first uses ParentProcess.")]
+    private static string HookAssembly() => typeof(ChildProcess).Assembly.Location;
 
     private MessageChannel RequireChannel() =>
         _channel ?? throw new InvalidOperationException($"{SpawnFile} has no message channel: only children started with Fork have one.");

@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 
 namespace Workbook.Processes;
@@ -45,8 +47,6 @@ internal sealed class MessageChannel
         writer.Start();
     }
 
-    public static JsonSerializerOptions Json { get; } = JsonSerializerOptions.Web;
-
     public OnceEvent<bool, Action> Disconnected { get; }
 
     public bool IsConnected => Volatile.Read(ref _closed) == 0;
@@ -86,9 +86,21 @@ internal sealed class MessageChannel
     /// the same way, and it matters: if sending blocked, two sides that answer a message with a message could
     /// each wait for the other to read, for ever.
     /// </summary>
-    public void Send(object? message)
+    [RequiresUnreferencedCode(ReflectionJson), RequiresDynamicCode(ReflectionJson)]
+    public void Send(object? message) => Enqueue(Serialize(message));
+
+    /// <summary>A message serialized with its source-generated type information: no reflection, so fit for Native AOT.</summary>
+    public void Send<T>(T message, JsonTypeInfo<T> type) => Enqueue(Frame(JsonSerializer.SerializeToUtf8Bytes(message, type)));
+
+    /// <summary>A message already written as JSON (the libraries' own protocols): no reflection, so fit for Native AOT.</summary>
+    public void Send(EncodedMessage message) => Enqueue(Frame(message.Utf8Json));
+
+    /// <summary>Why sending an arbitrary value needs reflection (what the trimming and AOT analyzers are told).</summary>
+    public const string ReflectionJson = "Serializes the message's runtime type with System.Text.Json's reflection-based serializer; " +
+        "in a trimmed or Native AOT program its type's members may be gone (anonymous types and records of primitives can still work with JsonSerializerIsReflectionEnabledByDefault).";
+
+    private void Enqueue(byte[] bytes)
     {
-        var bytes = Serialize(message);
         if (!IsConnected) throw Closed(null);
         try
         {
@@ -127,11 +139,14 @@ internal sealed class MessageChannel
         return true;
     }
 
-    private static byte[] Serialize(object? message)
+    [RequiresUnreferencedCode(ReflectionJson), RequiresDynamicCode(ReflectionJson)]
+    private static byte[] Serialize(object? message) =>
+        Frame(message is EncodedMessage encoded ? encoded.Utf8Json : JsonSerializer.SerializeToUtf8Bytes(message, JsonSerializerOptions.Web));
+
+    private static byte[] Frame(byte[] bytes)
     {
-        var bytes = message is EncodedMessage encoded ? encoded.Utf8Json : JsonSerializer.SerializeToUtf8Bytes(message, Json);
         if (bytes.Length > MaxMessageBytes)
-            throw new ArgumentException($"The message is {bytes.Length:N0} bytes as JSON; the channel carries at most {MaxMessageBytes:N0}.", nameof(message));
+            throw new ArgumentException($"The message is {bytes.Length:N0} bytes as JSON; the channel carries at most {MaxMessageBytes:N0}.", "message");
         return [.. bytes, .. Newline];
     }
 

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Workbook.Processes;
 
@@ -23,7 +25,17 @@ public static class ParentProcess
     /// <summary>Node's <c>process.send(message)</c>: sends any JSON-serializable value to the parent; returns at once.</summary>
     /// <exception cref="InvalidOperationException">This process was not forked.</exception>
     /// <exception cref="ChannelClosedException">The channel is closed (<c>ERR_IPC_CHANNEL_CLOSED</c>).</exception>
+    [RequiresUnreferencedCode(MessageChannel.ReflectionJson), RequiresDynamicCode(MessageChannel.ReflectionJson)]
     public static void Send(object? message) => Require().Send(message);
+
+    /// <summary>
+    /// The same, serialized with source-generated type information (a <c>JsonSerializerContext</c>'s property for
+    /// <typeparamref name="T"/>): no reflection, so it works in a trimmed or Native AOT program.
+    /// </summary>
+    public static void Send<T>(T message, JsonTypeInfo<T> type) => Require().Send(message, type);
+
+    /// <summary>A message already written as JSON (the libraries' own protocols; no reflection).</summary>
+    internal static void Send(EncodedMessage message) => Require().Send(message);
 
     /// <summary>Node's <c>process.on('message')</c>: a value the parent sent. Kept until the first listener.</summary>
     public static event Action<JsonElement>? Message
@@ -96,6 +108,7 @@ public static class ParentProcess
         else HandlerFailures.Run("ParentProcess.Error handler", () => handlers(error));
     }
 
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file or Native AOT program, which no hook names: nothing to forget.")]
     private static void ForgetStartupHook()
     {
         var hooks = Environment.GetEnvironmentVariable(ChildProcess.StartupHooksVariable);

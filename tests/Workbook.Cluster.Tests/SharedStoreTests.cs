@@ -66,7 +66,7 @@ public class SharedStoreTests
     public void Malformed_requests_get_an_error_reply_that_names_the_problem()
     {
         using var store = new SharedStore();
-        string Serve(string json) => JsonSerializer.Serialize(store.Serve(JsonDocument.Parse(json).RootElement));
+        string Serve(string json) => System.Text.Encoding.UTF8.GetString(store.Serve(JsonDocument.Parse(json).RootElement).Utf8Json);
 
         Assert.Contains("no numeric \\u0022id\\u0022", Serve("""{"op":"get","key":"k"}"""));
         Assert.Contains("Unknown store operation \\u0027drop\\u0027", Serve("""{"id":1,"op":"drop","key":"k"}"""));

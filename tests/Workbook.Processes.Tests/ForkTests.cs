@@ -96,6 +96,28 @@ public class ForkTests
     }
 
     [Fact]
+    public async Task A_message_with_source_generated_type_information_arrives_as_the_reflection_one_would()
+    {
+        // The overload for trimmed and Native AOT programs: same JSON (web defaults: camelCase), no reflection.
+        var child = ForkDummy("echo");
+        try
+        {
+            var echoed = new TaskCompletionSource<JsonElement>();
+            child.Message += m => echoed.TrySetResult(m.Clone());
+
+            child.Send(new Greeting("hello", 3), TestJson.Default.Greeting);
+
+            var message = await echoed.Task.WaitAsync(Run.Timeout);
+            Assert.Equal("hello", message.GetProperty("text").GetString());
+            Assert.Equal(3, message.GetProperty("times").GetInt32());
+        }
+        finally
+        {
+            await child.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_one_MiB_message_arrives_whole()
     {
         var child = ForkDummy("echo");
@@ -323,3 +345,9 @@ public class ForkTests
         }
     }
 }
+
+public sealed record Greeting(string Text, int Times);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Greeting))]
+internal sealed partial class TestJson : System.Text.Json.Serialization.JsonSerializerContext;
