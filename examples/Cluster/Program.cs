@@ -16,7 +16,7 @@ sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work,
 {
     public const string Usage = "[--port N] [--workers N|max] [--policy round-robin|reuse-port|shared] [--work N] " +
         "[--users-every SECONDS] [--no-cluster] [--crash-after-max MS] [--crash-abruptly] [--no-restart] " +
-        "[--hand-off-limit N|none] [--require-file PATH]";
+        "[--hand-off-limit N|adaptive|none] [--require-file PATH]";
 
     /// <summary>Each worker exits with code 1 at a random moment in [0, MS) after it listens (the notes' availability demo).</summary>
     public int CrashAfterMaxMs { get; init; }
@@ -26,7 +26,7 @@ sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work,
 
     public bool NoRestart { get; init; }
 
-    public int? HandOffLimit { get; init; } = new ClusterSettings().HandOffLimit;
+    public HandOffLimit? HandOffLimit { get; init; } = new ClusterSettings().HandOffLimit;
 
     /// <summary>A worker exits with code 1 at start-up when this file is missing: a dependency that went away.</summary>
     public string? RequireFile { get; init; }
@@ -52,6 +52,7 @@ sealed record Options(int Port, int Workers, SchedulingPolicy Policy, long Work,
                 case "--crash-abruptly": o = o with { CrashAbruptly = true }; break;
                 case "--no-restart": o = o with { NoRestart = true }; break;
                 case "--hand-off-limit" when value == "none": o = o with { HandOffLimit = null }; i++; break;
+                case "--hand-off-limit" when value == "adaptive": o = o with { HandOffLimit = HandOffLimit.Adaptive }; i++; break;
                 case "--hand-off-limit" when int.TryParse(value, out var k) && k > 0: o = o with { HandOffLimit = k }; i++; break;
                 case "--require-file" when !string.IsNullOrEmpty(value): o = o with { RequireFile = value }; i++; break;
                 default:

@@ -42,8 +42,9 @@ public sealed class ClusterWorker
 
     /// <summary>
     /// Exits with <paramref name="exitCode"/> now, in the middle of whatever requests are in progress: what a real
-    /// crash does (an access violation, the OOM killer). Their connections are lost; under round-robin at most
-    /// <see cref="ClusterSettings.HandOffLimit"/> unanswered ones, and those never read are rescued by the primary.
+    /// crash does (an access violation, the OOM killer). Their connections are lost; under round-robin at most the
+    /// worker's hand-off limit (<see cref="ClusterSettings.HandOffLimit"/>) of unanswered ones, and those never read
+    /// are rescued by the primary.
     /// </summary>
     public void ExitNow(int exitCode)
     {

@@ -72,6 +72,12 @@ public sealed partial class ClusterPrimary : IAsyncDisposable
     /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed elsewhere (since the port was last opened).</summary>
     public long ReroutedConnections => _handle?.Rerouted ?? 0;
 
+    /// <summary>
+    /// Round-robin: how many unanswered connections <paramref name="worker"/> may hold right now — the number set in
+    /// <see cref="ClusterSettings.HandOffLimit"/>, or where its adaptive limit stands; null without a limit.
+    /// </summary>
+    public int? HandOffLimitOf(Worker worker) => _handle?.HandOffLimitOf(worker.Id);
+
     /// <summary>The port the workers share (the one chosen when <see cref="ClusterSettings.Port"/> was 0).</summary>
     public int Port { get; private set; }
 

@@ -31,18 +31,21 @@ public sealed record ClusterSettings
     /// <summary>
     /// Round-robin only: the most connections a worker holds that it has not answered once yet. More wait in the
     /// primary, where they survive the worker's crash; what a crash can lose is bounded by this number. A Node
-    /// worker, single-threaded, holds about one. Null: no limit (every connection goes to a worker at once).
+    /// worker, single-threaded, holds about one. Default <see cref="HandOffLimit.Adaptive"/>: each worker's limit
+    /// follows what it can run. A number (<see cref="HandOffLimit.Fixed"/>) pins it; null: no limit (every
+    /// connection goes to a worker at once).
     /// </summary>
     /// <remarks>
-    /// Default 32, from the availability benchmark (2 workers, ab): at 8, a handler that waits 50 ms for I/O served a
-    /// quarter of what it did without a limit (64 clients), while 32 cost nothing measurable there or under the
-    /// notes' CPU-bound load; an abrupt crash under 200 clients lost about 27 requests with 32 and about 104 without a
-    /// limit. Keep-alive connections count only until their first response. Raise it (or set null) for handlers that
-    /// wait long on I/O with many clients opening new connections; lower it where a crash must lose as little as possible.
-    /// Under <see cref="SessionAffinity"/>, connections that go to their client's worker are not held back by it
-    /// (they belong there), so the bound applies to the round-robin ones only.
+    /// Why adaptive: a fixed number fits one kind of handler only. From the availability benchmark (2 workers, ab):
+    /// at 8, a handler that waits 50 ms for I/O served a quarter of what it did without a limit (64 clients), while
+    /// under the notes' CPU-bound load an abrupt crash lost about 27 requests with 32 and about 104 without a limit.
+    /// The adaptive limit grows while more connections do not make the worker slower (waiting on I/O) and shrinks
+    /// once they only queue behind each other (CPU-bound): see the benchmark's hand-off limit table for what it keeps
+    /// and saves. Keep-alive connections count only until their first response. Under
+    /// <see cref="SessionAffinity"/>, connections that go to their client's worker are not held back by it (they
+    /// belong there), so the bound applies to the round-robin ones only.
     /// </remarks>
-    public int? HandOffLimit { get; init; } = 32;
+    public HandOffLimit? HandOffLimit { get; init; } = HandOffLimit.Adaptive;
 
     /// <summary>Round-robin only: sticky routing by client IP or by cookie (see <see cref="Workbook.Cluster.SessionAffinity"/>). Default: none.</summary>
     public SessionAffinity SessionAffinity { get; init; } = SessionAffinity.None;
@@ -77,7 +80,6 @@ public sealed record ClusterSettings
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "The number of workers cannot be negative.");
         if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Not a port number.");
         if (ListenTimeout <= TimeSpan.Zero || DisconnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ListenTimeout), "Timeouts must be positive.");
-        if (HandOffLimit is < 1) throw new ArgumentOutOfRangeException(nameof(HandOffLimit), HandOffLimit, "The hand-off limit must be at least 1 (or null for none).");
         if (SessionAffinity != SessionAffinity.None && SchedulingPolicy != SchedulingPolicy.RoundRobin)
             throw new ArgumentException($"Session affinity ({SessionAffinity}) needs the round-robin policy: only then does the primary decide where a connection goes (here: {SchedulingPolicy}).");
         if (SessionAffinity == SessionAffinity.Cookie && (string.IsNullOrWhiteSpace(AffinityCookieName) || AffinityCookieName.Any(c => c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".Contains(c))))

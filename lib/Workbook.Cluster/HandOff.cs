@@ -24,7 +24,9 @@ internal sealed class HandOff : IDisposable
     private readonly Action _onSettled;
     private readonly BlockingCollection<(Socket Connection, Action<HandOff, Socket> OnFailed)> _queue = new();
     private readonly object _sendGate = new();
-    private readonly Dictionary<uint, Socket> _unsettled = [];
+    private readonly Dictionary<uint, (Socket Connection, long SentAt)> _unsettled = [];
+    private readonly int? _fixedLimit;
+    private readonly AdaptiveLimit? _adaptiveLimit;
     private int _reserved; // under lock of _unsettled: assigned here, not yet sent
     private uint _nextId;
     private bool _socketClosed; // under _sendGate
@@ -33,8 +35,10 @@ internal sealed class HandOff : IDisposable
     private int _closed;
     private long _handedOver;
 
-    private HandOff(int socket, string name, int workerId, int place, Action onSettled)
+    private HandOff(int socket, string name, int workerId, int place, HandOffLimit? limit, Action onSettled)
     {
+        _fixedLimit = limit?.Connections;
+        _adaptiveLimit = limit is { IsAdaptive: true } ? new AdaptiveLimit() : null;
         _socket = socket;
         _name = name;
         WorkerId = workerId;
@@ -47,12 +51,12 @@ internal sealed class HandOff : IDisposable
     }
 
     /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int place, Action onSettled)
+    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int place, HandOffLimit? limit, Action onSettled)
     {
         int* fds = stackalloc int[2];
         if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name, workerId, place, onSettled), fds[1]);
+        return (new HandOff(fds[0], name, workerId, place, limit, onSettled), fds[1]);
     }
 
     /// <summary>The worker's id (what its affinity cookie names).</summary>
@@ -63,6 +67,9 @@ internal sealed class HandOff : IDisposable
 
     /// <summary>How many connections were handed over successfully.</summary>
     public long HandedOver => Interlocked.Read(ref _handedOver);
+
+    /// <summary>How many it may hold unsettled now (<see cref="ClusterSettings.HandOffLimit"/>; no limit: <see cref="int.MaxValue"/>).</summary>
+    public int Limit => _adaptiveLimit?.Current ?? _fixedLimit ?? int.MaxValue;
 
     /// <summary>Connections handed over that have not settled yet.</summary>
     public int Unsettled
@@ -123,7 +130,7 @@ internal sealed class HandOff : IDisposable
         List<Socket> held;
         lock (_unsettled)
         {
-            held = [.. _unsettled.Values];
+            held = [.. _unsettled.Values.Select(u => u.Connection)];
             _unsettled.Clear();
             _reserved = 0;
         }
@@ -178,7 +185,7 @@ internal sealed class HandOff : IDisposable
         {
             if (_reserved > 0) _reserved--;
             id = ++_nextId;
-            _unsettled[id] = connection;
+            _unsettled[id] = (connection, System.Diagnostics.Stopwatch.GetTimestamp());
         }
         Span<byte> message = stackalloc byte[MessageLength];
         message[0] = ConnectionTag;
@@ -224,12 +231,15 @@ internal sealed class HandOff : IDisposable
             if (received.Fd >= 0) Libc.close(received.Fd); // a worker never sends descriptors back
             if (received.Length < MessageLength || message[0] != SettledTag) continue;
             var id = BinaryPrimitives.ReadUInt32LittleEndian(message[1..]);
-            Socket? connection;
+            (Socket Connection, long SentAt) settled;
+            int held;
             lock (_unsettled)
             {
-                if (_unsettled.Remove(id, out connection) is false) continue;
+                held = _unsettled.Count + _reserved;
+                if (_unsettled.Remove(id, out settled) is false) continue;
             }
-            connection!.Dispose(); // the worker has it in hand; the primary's copy is not needed any more
+            _adaptiveLimit?.Sample(System.Diagnostics.Stopwatch.GetTimestamp() - settled.SentAt, held);
+            settled.Connection.Dispose(); // the worker has it in hand; the primary's copy is not needed any more
             _onSettled();
         }
         // The worker is gone (or closed its end): nothing will settle any more. The socket is closed only once the

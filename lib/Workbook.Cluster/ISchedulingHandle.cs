@@ -21,6 +21,9 @@ internal interface ISchedulingHandle
     /// <summary>Under <see cref="ClusterSettings.SessionAffinity"/>: connections whose client's worker was gone, routed elsewhere; 0 otherwise.</summary>
     long Rerouted { get; }
 
+    /// <summary>Round-robin: how many unanswered connections the worker may hold now (<see cref="ClusterSettings.HandOffLimit"/>); null without a limit.</summary>
+    int? HandOffLimitOf(int workerId);
+
     /// <summary>
     /// Starts a worker with <paramref name="fork"/>, passing what it inherits under this policy (a descriptor at
     /// <see cref="Cluster.WorkerSocketFd"/>, or nothing); a worker that did not start is forgotten at once.

@@ -22,6 +22,8 @@ internal sealed class ReusePortHandle : ISchedulingHandle
 
     public long Rerouted => 0;
 
+    public int? HandOffLimitOf(int workerId) => null;
+
     public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork) => fork([]);
 
     public void Add(int workerId)

@@ -18,7 +18,7 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
 {
     private readonly Socket _listener;
     private readonly ILogger? _logger;
-    private readonly int? _limit;
+    private readonly HandOffLimit? _limit;
     private readonly ConcurrentDictionary<int, HandOff> _handOffs = new(); // every worker's, from its fork until its exit
     private readonly object _gate = new();
     private readonly List<HandOff> _ready = []; // listening and not removed: they take turns
@@ -54,10 +54,13 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
     /// <summary>Connections whose client had a worker that no longer takes connections: they went round-robin.</summary>
     public long Rerouted => Interlocked.Read(ref _rerouted);
 
+    public int? HandOffLimitOf(int workerId) =>
+        _handOffs.TryGetValue(workerId, out var handOff) && handOff.Limit != int.MaxValue ? handOff.Limit : null;
+
     /// <summary>The worker inherits its end of a new hand-off socket; the primary keeps the other.</summary>
     public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork)
     {
-        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, onSettled: Distribute);
+        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, _limit, onSettled: Distribute);
         ChildProcess process;
         try
         {
@@ -199,7 +202,7 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
                 for (int tried = 0; tried < _ready.Count && worker is null; tried++)
                 {
                     var candidate = _ready[_next++ % _ready.Count];
-                    if (_limit is not int limit || candidate.Unsettled < limit) worker = candidate;
+                    if (candidate.Unsettled < candidate.Limit) worker = candidate;
                 }
                 if (worker is null) return; // every worker is full: the connection waits for one to settle
                 connection = _pending.Dequeue();

@@ -26,6 +26,8 @@ internal sealed class SharedHandle : ISchedulingHandle
 
     public long Rerouted => 0;
 
+    public int? HandOffLimitOf(int workerId) => null;
+
     public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork) =>
         fork([((int)_listener.SafeHandle.DangerousGetHandle(), Cluster.WorkerSocketFd)]);
 

@@ -191,13 +191,15 @@ public sealed class ReportBenchmark
 
     private async Task<CsvTable> AvailabilityAsync()
     {
-        var table = new CsvTable("availability", "runs", "requests", "failed", "crashes", "failed_per_crash", "success_percent");
+        var table = new CsvTable("availability", "runs", "requests", "failed", "crashes", "failed_per_crash", "success_percent", "requests_per_second");
         // requests: what ab tried, refused connections included (see CrashRun.Attempts).
         if (!Have("ab", "availability")) return table;
         // The notes' timer (a random moment within 10 s of a worker's start) whatever the run's length: a shorter one
         // would be a harsher experiment, not a shorter one, since a .NET worker takes longer to start than Node's.
         // Also ours crashing mid-request: what an abrupt crash costs, per crash, beside Node's.
-        List<ServerKind> servers = [AvailabilityBenchmark.OursCrashing(10_000), AvailabilityBenchmark.OursCrashingAbruptly(10_000)];
+        // And the same under the fixed limit of 32 (the default before the adaptive one), for what the adaptive one saves.
+        List<ServerKind> servers = [AvailabilityBenchmark.OursCrashing(10_000), AvailabilityBenchmark.OursCrashingAbruptly(10_000),
+            AvailabilityBenchmark.OursCrashingAbruptly(10_000, "32")];
         if (_node) servers.Add(AvailabilityBenchmark.NodeCrashing(10_000));
         var runs = new List<AvailabilityBenchmark.CrashRun>();
         for (int round = 0; round < _rounds; round++)
@@ -213,7 +215,25 @@ public sealed class ReportBenchmark
         {
             long requests = g.Sum(r => r.Attempts), failed = g.Sum(r => r.Failed), crashes = g.Sum(r => r.Crashes);
             table.Add($"random crashes within 10 s of each start, ab -r -c200 -t{_seconds}", g.Key, g.Count(), requests, failed, crashes,
-                crashes > 0 ? (double)failed / crashes : null, requests > 0 ? 100.0 * (requests - failed) / requests : null);
+                crashes > 0 ? (double)failed / crashes : null, requests > 0 ? 100.0 * (requests - failed) / requests : null, null);
+        }
+
+        // What the hand-off limit costs a handler that waits on I/O: the adaptive one should keep within 5 % of none.
+        List<ServerKind> limits = [.. new[] { "adaptive", "32", "none" }.Select(AvailabilityBenchmark.OursWaitingOnIo)];
+        var waiting = new List<(string Server, Measurement M)>();
+        for (int round = 0; round < _rounds; round++)
+            for (int k = 0; k < limits.Count; k++)
+            {
+                var kind = limits[(k + round) % limits.Count];
+                var m = await AvailabilityBenchmark.WaitingOnIoRunAsync(kind, Duration);
+                waiting.Add((kind.Name, m));
+                Console.WriteLine($"  waiting on I/O {round + 1}: {kind.Name,-48} {m.RequestsPerSecond,8:N0} req/s  {m.Failed} failed");
+            }
+        foreach (var g in waiting.GroupBy(w => w.Server))
+        {
+            long requests = g.Sum(w => w.M.Requests), failed = g.Sum(w => w.M.Failed);
+            table.Add($"/slow?ms=20 (waits on I/O), no crashes, ab -c200 -t{_seconds}", g.Key, g.Count(), requests, failed, 0, null,
+                requests > 0 ? 100.0 * (requests - failed) / requests : null, Stats.Median(g.Select(w => w.M.RequestsPerSecond).ToList()));
         }
         return table;
     }
