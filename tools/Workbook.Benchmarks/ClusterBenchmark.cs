@@ -93,6 +93,10 @@ public static class ClusterBenchmark
         public static ServerKind Ours(SchedulingPolicy policy, long work) => new($"cluster of 2, {Flag(policy)}", "dotnet",
             port => [ExamplePaths.Dll("Cluster"), "--workers", "2", "--policy", Flag(policy), "--port", port.ToString(), "--work", work.ToString()], 2);
 
+        /// <summary>examples/Cluster published as Native AOT (<see cref="AotWorker"/>), round-robin, two workers.</summary>
+        public static ServerKind OursAot(string executable, long work) => new("cluster of 2, round-robin, Native AOT", executable,
+            port => ["--workers", "2", "--policy", "round-robin", "--port", port.ToString(), "--work", work.ToString()], 2);
+
         /// <summary>examples/Cluster (round-robin, two workers) with more arguments.</summary>
         public static ServerKind OursWith(string name, long work, params string[] extra) => new(name, "dotnet",
             port => [ExamplePaths.Dll("Cluster"), "--workers", "2", "--port", port.ToString(), "--work", work.ToString(), .. extra], 2);
@@ -166,12 +170,15 @@ public static class ClusterBenchmark
         report.AppendLine();
     }
 
-    /// <summary>Ours: <c>ClusterPrimary.Fork()</c> → the worker's <c>Listening</c>, one worker at a time, in milliseconds.</summary>
-    internal static async Task<List<double>> WorkerStartAsync(int count)
+    /// <summary>
+    /// Ours: <c>ClusterPrimary.Fork()</c> → the worker's <c>Listening</c>, one worker at a time, in milliseconds;
+    /// examples/Cluster, or the program given (its Native AOT executable).
+    /// </summary>
+    internal static async Task<List<double>> WorkerStartAsync(int count, string? exec = null)
     {
         await using var primary = new ClusterPrimary(new ClusterSettings
         {
-            Exec = ExamplePaths.Dll("Cluster"), Args = ["--work", "0"], Workers = 0, Port = 0, WorkerOutput = TextWriter.Null,
+            Exec = exec ?? ExamplePaths.Dll("Cluster"), Args = ["--work", "0"], Workers = 0, Port = 0, WorkerOutput = TextWriter.Null,
         });
         var times = new List<double>();
         for (int i = 0; i < count; i++)
@@ -204,11 +211,17 @@ public static class ClusterBenchmark
     /// </summary>
     public sealed record ProcessMemory(string Server, string Process, long Kb, long PssKb);
 
-    /// <summary>Resident memory of each process of a cluster of 2 (ours; Node's too when <paramref name="node"/>), after 2 s of serving.</summary>
-    internal static async Task<List<ProcessMemory>> MemoryAsync(bool node)
+    /// <summary>
+    /// Resident memory of each process of a cluster of 2 (ours; Node's too when <paramref name="node"/>; ours as Native
+    /// AOT too when <paramref name="aot"/> names its executable), after 2 s of serving.
+    /// </summary>
+    internal static async Task<List<ProcessMemory>> MemoryAsync(bool node, string? aot = null)
     {
         var memory = new List<ProcessMemory>();
-        foreach (var kind in node ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.NodeCluster(0)] : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) })
+        List<ServerKind> kinds = [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0)];
+        if (aot is not null) kinds.Add(ServerKind.OursAot(aot, 0));
+        if (node) kinds.Add(ServerKind.NodeCluster(0));
+        foreach (var kind in kinds)
         {
             await using var server = await RunningServer.StartAsync(kind);
             // Serve a little first; our runner rather than wrk, so that this needs nothing installed.

@@ -265,16 +265,23 @@ public sealed class ReportBenchmark
     {
         var table = new CsvTable("worker-start", "median", "min", "max", "samples", "unit", "vs_node");
         var samples = _quick ? 3 : 10;
+        // The same program as Native AOT, beside the JIT one: what a native worker changes.
+        var (aot, whyNot) = await AotWorker.PublishAsync();
+        if (aot is null) Skip("the Native AOT rows", whyNot);
         var ours = await ClusterBenchmark.WorkerStartAsync(samples);
+        var oursAot = aot is null ? null : await ClusterBenchmark.WorkerStartAsync(samples, aot);
         var node = _node ? await NodeWorkerStartAsync(samples) : null;
         const string starting = "fork → listening, one worker at a time";
         table.Add(starting, "ours (ClusterPrimary.Fork, examples/Cluster)", Stats.Median(ours), ours.Min(), ours.Max(), ours.Count, "ms",
             node is null ? null : Stats.Median(ours) / Stats.Median(node));
+        if (oursAot is not null)
+            table.Add(starting, "ours, Native AOT (the same, published with PublishAot)", Stats.Median(oursAot), oursAot.Min(), oursAot.Max(), oursAot.Count, "ms",
+                node is null ? null : Stats.Median(oursAot) / Stats.Median(node));
         if (node is not null) table.Add(starting, "Node (cluster.fork, server.js)", Stats.Median(node), node.Min(), node.Max(), node.Count, "ms", 1.0);
-        await ColdStartAndWarmUpAsync(table, samples);
+        await ColdStartAndWarmUpAsync(table, samples, aot);
 
         // Resident memory after 2 s of serving: the primary, and each worker.
-        var memory = await MemoryAsync(_node);
+        var memory = await MemoryAsync(_node, aot);
         foreach (var (measure, kb) in new (string, Func<ClusterBenchmark.ProcessMemory, long>)[] { ("resident memory", m => m.Kb), ("proportional memory (PSS)", m => m.PssKb) })
             foreach (var role in new[] { "primary", "worker" })
             {
@@ -289,24 +296,26 @@ public sealed class ReportBenchmark
     }
 
     /// <summary>Launch → both workers listening; then the rate second by second from the first answer. Ours and Node's, interleaved.</summary>
-    private async Task ColdStartAndWarmUpAsync(CsvTable table, int samples)
+    private async Task ColdStartAndWarmUpAsync(CsvTable table, int samples, string? aot)
     {
-        var kinds = _node ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0), ServerKind.NodeCluster(0)] : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, 0) };
+        List<ServerKind> kinds = [ServerKind.Ours(SchedulingPolicy.RoundRobin, 0)];
+        if (aot is not null) kinds.Add(ServerKind.OursAot(aot, 0));
+        if (_node) kinds.Add(ServerKind.NodeCluster(0));
         var cold = kinds.ToDictionary(k => k.Name, _ => new List<double>());
         for (int i = 0; i < samples; i++)
-            foreach (var kind in i % 2 == 0 ? kinds : kinds.Reverse())
+            foreach (var kind in i % 2 == 0 ? kinds : Enumerable.Reverse(kinds))
                 cold[kind.Name].Add(await WarmUpBenchmark.ColdStartAsync(kind));
         AddVsNode(table, "launch → both workers listening (cold start of a cluster of 2)", cold, "ms");
 
         if (!Have("wrk", "warm-up after start")) return;
-        var working = _node
-            ? [ServerKind.Ours(SchedulingPolicy.RoundRobin, WarmUpBenchmark.Work), ServerKind.NodeCluster(WarmUpBenchmark.Work)]
-            : new[] { ServerKind.Ours(SchedulingPolicy.RoundRobin, WarmUpBenchmark.Work) };
+        List<ServerKind> working = [ServerKind.Ours(SchedulingPolicy.RoundRobin, WarmUpBenchmark.Work)];
+        if (aot is not null) working.Add(ServerKind.OursAot(aot, WarmUpBenchmark.Work));
+        if (_node) working.Add(ServerKind.NodeCluster(WarmUpBenchmark.Work));
         var seconds = _quick ? 5 : 8;
         var toFull = working.ToDictionary(k => k.Name, _ => new List<double>());
         var first = working.ToDictionary(k => k.Name, _ => new List<double>());
         for (int round = 0; round < _rounds; round++)
-            foreach (var kind in round % 2 == 0 ? working : working.Reverse())
+            foreach (var kind in round % 2 == 0 ? working : Enumerable.Reverse(working))
             {
                 var rates = await WarmUpBenchmark.WarmUpAsync(kind, seconds);
                 Console.WriteLine($"  warm-up, {kind.Name}: {string.Join(" ", rates.Select(r => $"{r / 1000:0.0}k"))} req/s");
