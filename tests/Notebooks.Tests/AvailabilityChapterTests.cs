@@ -52,16 +52,29 @@ public class AvailabilityChapterTests(ExecutedNotebooks run)
     public void The_hand_off_limit_bounded_the_cost_of_an_abrupt_crash_and_lost_matched_failed()
     {
         var byLimit = Cell("4b7e21d9");
-        foreach (var limit in new[] { "4", "32", "none" })
+        foreach (var limit in new[] { "adaptive", "32", "none" })
         {
-            var line = Regex.Match(byLimit, $@"limit +{limit}: +[\d,]+ ok, +\d+ failed, +\d+ unfinished; \d+ crashes, [\d.]+ failed per crash on average; the primary: \d+ lost, at most (\d+) in one crash, \d+ handed on");
+            var line = Regex.Match(byLimit, $@"limit +{limit}: +[\d,]+ ok, +\d+ failed, +\d+ unfinished; \d+ crashes, [\d.]+ failed per crash on average; the primary: \d+ lost, at most (\d+) in one crash, \d+ handed on; the workers' limits: (none|median \d+ \(from \d+ to \d+\))");
             Assert.True(line.Success, byLimit);
-            if (limit != "none") Assert.InRange(int.Parse(line.Groups[1].Value), 0, int.Parse(limit)); // no crash loses more than the limit
             Assert.Matches($@"limit {limit}: the primary counted \d+ lost .*the clients \d+ failed: (the same requests|.+unfinished)", byLimit);
         }
+        Assert.InRange(int.Parse(Regex.Match(byLimit, @"limit +32: .*at most (\d+) in one crash").Groups[1].Value), 0, 32); // no crash loses more than the limit
+        Assert.Contains("the workers' limits: median 32 (from 32 to 32)", byLimit);
         Assert.Contains("data:image/png;base64,", byLimit);
-        Assert.Matches(@"limit  1: the I/O-bound handler kept \d+% \((it cost \d+%|no cost in this record)\) of its rate without a limit, the CPU-bound loop \d+%", Cell("1e6b9f84"));
-        Assert.Contains("what else that machine was doing is not recorded", Cell("5f3c8a17"));
+    }
+
+    [Fact]
+    public void Waiting_on_io_the_adaptive_limit_kept_the_rate_a_fixed_32_caps_and_the_record_says_the_same()
+    {
+        var waiting = Cell("d7b2e9f4");
+        foreach (var limit in new[] { "adaptive", "32", "none" })
+            Assert.Matches($@"limit +{limit}: +[\d,]+ req/s, +\d+% of no limit's, 0 failed; the workers' limits: (none|median \d+ \(from \d+ to \d+\))", waiting);
+        var recorded = Cell("1e6b9f84");
+        Assert.Contains("what else that machine was doing is not recorded", recorded);
+        foreach (var limit in new[] { "adaptive", "1", "2", "8", "32", "none" })
+            Assert.Matches($@"\n *{limit} +[\d,]+ req/s +[\d,]+ req/s +[\d.]+", recorded);
+        foreach (var limit in new[] { "adaptive", "32" })
+            Assert.Matches($@"limit {limit}: the I/O-bound handler kept \d+% of its rate without a limit, the CPU-bound loop \d+%", recorded);
     }
 
     [Fact]
@@ -73,7 +86,7 @@ public class AvailabilityChapterTests(ExecutedNotebooks run)
         // The primary's log says the same: the place (not one worker) crashed five times, four restarts were tried.
         Assert.Matches(@"worker 7 \(pid \d+\) crashed soon after its start too: unstable crash 5 in a row in its place, and the 4 restarts after such crashes \(MaxUnstableRestarts\) have not helped\. No more restarts for its place", loop);
         Assert.Contains("restart 4 of at most 4 in 800 ms", loop);
-        var checks = Cell("7e881413");
-        ExecutedNotebooks.AllChecksPassed(checks, 14);
+        ExecutedNotebooks.AllChecksPassed(Cell("7e881413"), 13);
+        ExecutedNotebooks.AllChecksPassed(Cell("b8c4d0e6"), 3);
     }
 }

@@ -78,7 +78,10 @@ public class MeasuringChapterTests(ExecutedNotebooks run)
         var above = Number(compared, @"1\.5 × the ceiling:\s+([\d,]+) req/s answered within its 3 s");
         var ratio = Number(compared, @"above capacity ÷ closed: ([\d.]+) — ");
         Assert.InRange(ratio, above / closed - 0.01, above / closed + 0.01);
-        if (Math.Abs(ratio - 1) <= 0.05) Assert.Contains("within 5%, noise by this chapter's rule", compared);
+        // The chapter decides on the unrounded rates; the printed ones can fall either side of 5 % at the boundary.
+        var atBoundary = Math.Abs(Math.Abs(above / closed - 1) - 0.05) < 0.005;
+        if (atBoundary) Assert.Matches("within 5%, noise by this chapter's rule|computed less of its time", compared);
+        else if (Math.Abs(above / closed - 1) <= 0.05) Assert.Contains("within 5%, noise by this chapter's rule", compared);
         else
         {
             var less = ratio < 1 ? "open" : "closed";
