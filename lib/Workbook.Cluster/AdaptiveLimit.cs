@@ -24,9 +24,11 @@ namespace Workbook.Cluster;
 /// </remarks>
 /// <param name="clock">Stopwatch ticks (tests drive it).</param>
 /// <param name="most">How far it may grow.</param>
-internal sealed class AdaptiveLimit(Func<long>? clock = null, int most = HandOffLimit.AdaptiveMost)
+/// <param name="initial">Where it starts: by default above what a light load fills, so that the round-robin turn stays
+/// strict; a worker that replaces one starts where its predecessor's limit stood (it runs the same program).</param>
+internal sealed class AdaptiveLimit(Func<long>? clock = null, int most = HandOffLimit.AdaptiveMost, int initial = AdaptiveLimit.Initial)
 {
-    private const double Initial = 16; // above what a light load fills, so that it keeps the strict round-robin turn
+    public const int Initial = 16;
     private const int RoundAtLeast = 8;
 
     // A queue of fewer than this share of the limit is taken for the jitter of a worker that waits on I/O (a timer of
@@ -39,8 +41,8 @@ internal sealed class AdaptiveLimit(Func<long>? clock = null, int most = HandOff
     private static readonly long ProbeAtMost = Stopwatch.Frequency / 2; // a probe ends after 500 ms, with what it has
 
     private readonly Func<long> _clock = clock ?? Stopwatch.GetTimestamp;
-    private double _limit = Initial;
-    private int _current = (int)Initial;
+    private double _limit = Math.Clamp(initial, 1, most);
+    private int _current = Math.Clamp(initial, 1, most), _learnt = Math.Clamp(initial, 1, most);
     private double _alone; // Stopwatch ticks a connection takes without a queue; 0 until the first probe
     private long _lastProbe = long.MinValue, _probeStart, _probeGap = FirstProbeGap, _probeTicks;
     private int _probeAlone = -1; // while probing: answers that were alone; -1: not probing
@@ -50,6 +52,9 @@ internal sealed class AdaptiveLimit(Func<long>? clock = null, int most = HandOff
     private bool _roundUsed, _roundFull;
 
     public int Current => Volatile.Read(ref _current);
+
+    /// <summary>Where the limit stands apart from a probe (which holds <see cref="Current"/> at 1 for a moment).</summary>
+    public int Learnt => Volatile.Read(ref _learnt);
 
     /// <param name="ticks">Hand-off to settled, in Stopwatch ticks.</param>
     /// <param name="held">How many the worker held (handed and not settled) when this one settled, itself included.</param>
@@ -91,6 +96,7 @@ internal sealed class AdaptiveLimit(Func<long>? clock = null, int most = HandOff
         else if (_roundUsed && (grow || shrink))
         {
             _limit = Math.Clamp(Math.Round(grow ? _limit + Math.Max(1, _limit / 2) : queue > _limit / 2 ? _limit / 2 : _limit - Math.Max(1, _limit / 4)), 1, most);
+            Volatile.Write(ref _learnt, (int)_limit);
             Volatile.Write(ref _current, (int)_limit);
         }
         (_roundTicks, _roundSamples, _roundUsed, _roundFull) = (0, 0, false, false);

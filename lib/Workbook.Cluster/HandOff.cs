@@ -35,10 +35,10 @@ internal sealed class HandOff : IDisposable
     private int _closed;
     private long _handedOver;
 
-    private HandOff(int socket, string name, int workerId, int place, HandOffLimit? limit, Action onSettled)
+    private HandOff(int socket, string name, int workerId, int place, HandOffLimit? limit, int? startAt, Action onSettled)
     {
         _fixedLimit = limit?.Connections;
-        _adaptiveLimit = limit is { IsAdaptive: true } ? new AdaptiveLimit() : null;
+        _adaptiveLimit = limit is { IsAdaptive: true } ? new AdaptiveLimit(initial: startAt ?? AdaptiveLimit.Initial) : null;
         _socket = socket;
         _name = name;
         WorkerId = workerId;
@@ -50,13 +50,16 @@ internal sealed class HandOff : IDisposable
         _reader.Start();
     }
 
-    /// <summary>A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the fork).</summary>
-    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int place, HandOffLimit? limit, Action onSettled)
+    /// <summary>
+    /// A socket pair: the primary's end, and the worker's end (to inherit as fd 4; the caller closes it after the
+    /// fork). An adaptive limit starts at <paramref name="startAt"/> when given (where the worker's predecessor stood).
+    /// </summary>
+    public static unsafe (HandOff Primary, int WorkerEnd) Create(string name, int workerId, int place, HandOffLimit? limit, int? startAt, Action onSettled)
     {
         int* fds = stackalloc int[2];
         if (Libc.socketpair(Libc.AF_UNIX, FdPassing.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
             throw new ClusterException($"socketpair for the hand-off to {name} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
-        return (new HandOff(fds[0], name, workerId, place, limit, onSettled), fds[1]);
+        return (new HandOff(fds[0], name, workerId, place, limit, startAt, onSettled), fds[1]);
     }
 
     /// <summary>The worker's id (what its affinity cookie names).</summary>
@@ -70,6 +73,9 @@ internal sealed class HandOff : IDisposable
 
     /// <summary>How many it may hold unsettled now (<see cref="ClusterSettings.HandOffLimit"/>; no limit: <see cref="int.MaxValue"/>).</summary>
     public int Limit => _adaptiveLimit?.Current ?? _fixedLimit ?? int.MaxValue;
+
+    /// <summary>An adaptive limit's value apart from its probes (what a replacement of this worker starts from); null otherwise.</summary>
+    public int? LearntLimit => _adaptiveLimit?.Learnt;
 
     /// <summary>Connections handed over that have not settled yet.</summary>
     public int Unsettled

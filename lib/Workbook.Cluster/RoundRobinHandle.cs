@@ -20,6 +20,7 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
     private readonly ILogger? _logger;
     private readonly HandOffLimit? _limit;
     private readonly ConcurrentDictionary<int, HandOff> _handOffs = new(); // every worker's, from its fork until its exit
+    private readonly ConcurrentDictionary<int, int> _lastLimits = new(); // by place: where the last worker's adaptive limit stood
     private readonly object _gate = new();
     private readonly List<HandOff> _ready = []; // listening and not removed: they take turns
     private readonly Queue<Socket> _pending = new();
@@ -60,7 +61,8 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
     /// <summary>The worker inherits its end of a new hand-off socket; the primary keeps the other.</summary>
     public ChildProcess Fork(int workerId, int place, Func<IReadOnlyList<(int Fd, int As)>, ChildProcess> fork)
     {
-        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, _limit, onSettled: Distribute);
+        int? startAt = _lastLimits.TryGetValue(place, out var last) ? last : null;
+        var (handOff, workerEnd) = HandOff.Create($"worker {workerId}", workerId, place, _limit, startAt, onSettled: Distribute);
         ChildProcess process;
         try
         {
@@ -110,6 +112,7 @@ internal sealed class RoundRobinHandle : ISchedulingHandle
     public (int Rescued, int Lost) Exited(int workerId)
     {
         if (!_handOffs.TryRemove(workerId, out var handOff)) return (0, 0);
+        if (handOff.LearntLimit is int learnt) _lastLimits[handOff.Place] = learnt;
         Unready(handOff);
         var rescued = handOff.Rescue(out var lost);
         Requeue(rescued);

@@ -128,6 +128,32 @@ public class HandOffLimitTests
         Assert.All(io, l => Assert.True(l >= 30, $"limits {string.Join(", ", io)}"));
     }
 
+    [Fact]
+    public async Task A_worker_that_replaces_a_crashed_one_starts_from_its_predecessors_limit()
+    {
+        // The notes' server under load: the limit comes down from 16; a replacement starts where it stood, so a crash
+        // early in the new worker's life cannot cost 16 again.
+        var primary = await ClusterPrimary.StartAsync(Programs.Settings(workers: 2) with { Args = ["--work", "10000000"] }).WaitAsync(Programs.Timeout);
+        try
+        {
+            var run = LoadRunner.Start(new LoadTest
+            {
+                Url = primary.Url, Load = [Load.KeepConstant(40, TimeSpan.FromSeconds(6))], Connection = ConnectionMode.NewPerRequest,
+            });
+            await Task.Delay(3000);
+            var replaced = new TaskCompletionSource<int?>();
+            primary.Listening += (worker, _) => replaced.TrySetResult(primary.HandOffLimitOf(worker));
+            primary.Workers[1].Process.Kill("SIGKILL");
+            var first = await replaced.Task.WaitAsync(Programs.Timeout);
+            await run.Completion.WaitAsync(Programs.Timeout);
+            Assert.InRange(first ?? -1, 1, 8);
+        }
+        finally
+        {
+            await primary.DisposeAsync();
+        }
+    }
+
     private static async Task<List<int>> LimitsUnderLoadAsync(string[] args, string path, int clients)
     {
         var settings = Programs.Settings(workers: 2) with { Args = args };
