@@ -13,20 +13,10 @@ internal static class ClusterMessages
     public const string Disconnect = "cluster-disconnect";
 
     /// <summary>{"$wb": kind} or {"$wb": kind, "port": port}, written without the reflection-based serializer (see <see cref="EncodedMessage"/>).</summary>
-    public static EncodedMessage Make(string kind, int? port = null)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString(Marker, kind);
-            if (port is int p) json.WriteNumber("port", p);
-            json.WriteEndObject();
-        }
-        return new EncodedMessage(buffer.WrittenSpan.ToArray());
-    }
+    public static EncodedMessage Make(string kind, int? port = null) =>
+        Encode(port is int p ? new Dictionary<string, object?> { [Marker] = kind, ["port"] = p } : new Dictionary<string, object?> { [Marker] = kind });
 
-    /// <summary>A flat message of strings, numbers, booleans and nulls (the store's), written without reflection.</summary>
+    /// <summary>A flat message of strings, numbers, booleans and nulls (the cluster's own and the store's), written without reflection.</summary>
     public static EncodedMessage Encode(IReadOnlyDictionary<string, object?> message)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
