@@ -5,7 +5,9 @@ namespace Notebooks.Tests;
 
 /// <summary>
 /// Runs the headless runner once over every notebook in notebooks/ (the way the README's run command does,
-/// into artifacts/test-results/notebooks) and gives the tests the executed notebooks to read.
+/// into artifacts/test-results/notebooks) and gives the tests the executed notebooks to read. The runner executes
+/// each chapter in the pinned dotnet-interactive tool, the kernel VS Code and Jupyter start, so a chapter that
+/// passes here runs there.
 /// </summary>
 public sealed class ExecutedNotebooks : IAsyncLifetime
 {

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Microsoft.DotNet.Interactive;
-using Microsoft.DotNet.Interactive.Commands;
-using Microsoft.DotNet.Interactive.CSharp;
-using Microsoft.DotNet.Interactive.Events;
-using Microsoft.DotNet.Interactive.PackageManagement;
+using System.Text.RegularExpressions;
 using Workbook.Testing;
 
 namespace Workbook.NotebookRunner;
@@ -13,16 +9,15 @@ namespace Workbook.NotebookRunner;
 public sealed record NotebookRun(int CodeCells, int FailedCells, int? StoppedAtCell);
 
 /// <summary>
-/// Runs a notebook's code cells in order in one C# kernel, configured as the dotnet-interactive tool does it,
-/// and writes each cell's outputs back in Jupyter's format. Like "Run All" in VS Code, it stops at the first
-/// cell that fails: the cells after it are left unexecuted rather than failing one after another.
+/// Runs a notebook's code cells in order in one kernel (<see cref="KernelTool"/>, the one VS Code starts) and
+/// writes each cell's outputs back in Jupyter's format. Like "Run All" in VS Code, it stops at the first cell
+/// that fails: the cells after it are left unexecuted rather than failing one after another.
 /// </summary>
 public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
 {
     public async Task<NotebookRun> ExecuteAsync(NotebookDocument notebook)
     {
-        Directory.SetCurrentDirectory(Path.GetDirectoryName(Path.GetFullPath(notebook.Path))!);
-        using var kernel = CreateKernel();
+        await using var kernel = KernelTool.Start(Path.GetDirectoryName(Path.GetFullPath(notebook.Path))!);
 
         var codeCells = notebook.Cells.Where(c => NotebookDocument.CellType(c) == "code").ToList();
         int failed = 0, executionCount = 0;
@@ -40,18 +35,19 @@ public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
             var outputs = new CellOutputs(++executionCount);
             var (ok, timedOut) = await RunCellAsync(kernel, NotebookDocument.Source(cell), outputs);
             cell["execution_count"] = executionCount;
-            cell["outputs"] = outputs.ToJson();
+            lock (outputs) cell["outputs"] = outputs.ToJson();
             lastRun = cell;
             if (!ok) failed++;
             progress.WriteLine($"  {notebook.Name}  cell {i + 1}/{codeCells.Count}  {(ok ? "ok" : timedOut ? "TIMED OUT" : "FAILED")}  {stopwatch.Elapsed.TotalSeconds:0.00} s");
             if (!ok)
             {
-                EndLeftoverProcesses();
+                if (timedOut) kernel.Kill(); // the cell may still be running
+                EndLeftoverProcesses(kernel);
                 return new NotebookRun(codeCells.Count, failed, StoppedAtCell: i + 1);
             }
         }
 
-        if (lastRun is not null && EndLeftoverProcesses() is { Count: > 0 } left)
+        if (lastRun is not null && EndLeftoverProcesses(kernel) is { Count: > 0 } left)
         {
             failed++;
             var outputs = (JsonArray)lastRun["outputs"]!;
@@ -61,66 +57,48 @@ public sealed class NotebookExecutor(TimeSpan cellTimeout, TextWriter progress)
         return new NotebookRun(codeCells.Count, failed, StoppedAtCell: null);
     }
 
-    private async Task<(bool Ok, bool TimedOut)> RunCellAsync(Kernel kernel, string code, CellOutputs outputs)
+    private async Task<(bool Ok, bool TimedOut)> RunCellAsync(KernelTool kernel, string code, CellOutputs outputs)
     {
-        var command = new SubmitCode(code);
         bool failed = false;
-        using var subscription = kernel.KernelEvents.Subscribe(e =>
+        try
         {
-            lock (outputs)
+            await kernel.SubmitAsync(code, e =>
             {
-                if (e is CommandFailed f) failed |= outputs.AddFailure(f, isRoot: f.Command == command);
-                else outputs.Add(e);
-            }
-        });
-
-        var running = kernel.SendAsync(command);
-        var done = await Task.WhenAny(running, Task.Delay(cellTimeout));
-        if (done != running)
+                lock (outputs)
+                {
+                    if (e["eventType"]?.GetValue<string>() == "CommandFailed") failed |= outputs.AddFailure(e);
+                    else outputs.Add(e);
+                }
+            }, cellTimeout);
+            lock (outputs) return (!failed, false);
+        }
+        catch (TimeoutException)
         {
             lock (outputs) outputs.AddError("CellTimedOut", $"The cell did not finish within {cellTimeout.TotalSeconds:0} s.");
             return (false, true);
         }
-        var result = await running;
-        lock (outputs)
+        catch (InvalidOperationException e)
         {
-            if (result.Events.OfType<CommandFailed>().Any() && !failed)
-            {
-                foreach (var f in result.Events.OfType<CommandFailed>()) failed |= outputs.AddFailure(f, isRoot: true);
-            }
-            return (!failed, false);
+            lock (outputs) outputs.AddError("KernelExited", e.Message);
+            return (false, false);
         }
     }
 
-    private static CompositeKernel CreateKernel()
-    {
-        var csharp = new CSharpKernel()
-            .UseKernelHelpers()
-            .UseWho()
-            .UseValueSharing();
-        csharp.UseNugetDirective((k, packages) =>
-        {
-            k.AddAssemblyReferences(packages.SelectMany(p => p.AssemblyPaths));
-            return Task.CompletedTask;
-        });
-        var composite = new CompositeKernel { csharp };
-        composite.DefaultKernelName = csharp.Name;
-        return composite;
-    }
-
     /// <summary>Processes the cells started and left running: reported as a failure, then ended.</summary>
-    private static IReadOnlyList<ProcessInfo> EndLeftoverProcesses()
+    private static IReadOnlyList<ProcessInfo> EndLeftoverProcesses(KernelTool kernel)
     {
         var self = Environment.ProcessId;
         var deadline = DateTime.UtcNow.AddSeconds(3);
         IReadOnlyList<ProcessInfo> left;
-        while ((left = ProcessTree.LiveDescendants(self)).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        while ((left = Left()).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
         foreach (var p in left)
         {
             try { Process.GetProcessById(p.Pid).Kill(); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
         }
         return left;
+
+        IReadOnlyList<ProcessInfo> Left() => [.. ProcessTree.LiveDescendants(self).Where(p => !kernel.IsKernel(p.Pid, p.CommandLine))];
     }
 }
 
@@ -131,42 +109,57 @@ internal sealed class CellOutputs(int executionCount)
     private readonly Dictionary<string, JsonObject> _displays = [];
     private bool _errorAdded;
 
-    public void Add(KernelEvent e)
+    /// <summary>Adds what one event envelope of the kernel's stdio protocol shows.</summary>
+    public void Add(JsonObject envelope)
     {
-        switch (e)
+        var e = envelope["event"] as JsonObject ?? [];
+        var valueId = e["valueId"]?.GetValue<string>();
+        switch (envelope["eventType"]?.GetValue<string>())
         {
-            case StandardOutputValueProduced o: AddStream("stdout", PlainText(o)); break;
-            case StandardErrorValueProduced o: AddStream("stderr", PlainText(o)); break;
-            case ReturnValueProduced r:
+            case "StandardOutputValueProduced": AddStream("stdout", PlainText(e)); break;
+            case "StandardErrorValueProduced": AddStream("stderr", PlainText(e)); break;
+            case "ReturnValueProduced":
                 _outputs.Add(new JsonObject
                 {
-                    ["data"] = Data(r),
+                    ["data"] = Data(e),
                     ["execution_count"] = executionCount,
                     ["metadata"] = new JsonObject(),
                     ["output_type"] = "execute_result",
                 });
                 break;
-            case DisplayedValueUpdated u when u.ValueId is not null && _displays.TryGetValue(u.ValueId, out var shown):
-                shown["data"] = Data(u);
+            case "DisplayedValueUpdated" when valueId is not null && _displays.TryGetValue(valueId, out var shown):
+                shown["data"] = Data(e);
                 break;
-            case ErrorProduced err:
-                AddStream("stderr", err.Message + "\n");
+            case "ErrorProduced":
+                AddStream("stderr", e["message"]?.GetValue<string>() + "\n");
                 break;
-            case DisplayEvent d and (DisplayedValueProduced or DisplayedValueUpdated):
-                var output = new JsonObject { ["data"] = Data(d), ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
+            case "DisplayedValueProduced" or "DisplayedValueUpdated":
+                var output = new JsonObject { ["data"] = Data(e), ["metadata"] = new JsonObject(), ["output_type"] = "display_data" };
                 _outputs.Add(output);
-                if (d.ValueId is not null) _displays[d.ValueId] = output;
+                if (valueId is not null) _displays[valueId] = output;
                 break;
         }
     }
 
-    /// <summary>Adds the error of a failed command once; returns true when it counts as the cell failing.</summary>
-    public bool AddFailure(CommandFailed failure, bool isRoot)
+    /// <summary>
+    /// Adds the error of a failed command once; returns true when it counts as the cell failing: the cell's own
+    /// command, or code it submitted, failed (not an auxiliary command such as a completion request).
+    /// </summary>
+    public bool AddFailure(JsonObject envelope)
     {
-        if (!isRoot && failure.Command is not SubmitCode) return false;
-        if (!_errorAdded) AddError(failure.Exception?.GetType().Name ?? "Error", failure.Message);
+        var token = KernelTool.Token(envelope);
+        var isRoot = !token.Contains('.');
+        if (!isRoot && envelope["command"]?["commandType"]?.GetValue<string>() != "SubmitCode") return false;
+        var message = envelope["event"]?["message"]?.GetValue<string>() ?? "the cell failed";
+        if (!_errorAdded) AddError(ErrorName(message), message);
         return true;
     }
+
+    /// <summary>Jupyter's ename: the stdio protocol carries a failure's message, not its exception.</summary>
+    private static string ErrorName(string message) =>
+        Regex.IsMatch(message, @"^\(\d+,\d+\): error CS\d+") ? "CompilationError"
+        : Regex.Match(message, @"^(?:[\w]+\.)*(\w*(?:Exception|Error)):") is { Success: true } m ? m.Groups[1].Value
+        : "Error";
 
     public void AddError(string name, string message)
     {
@@ -201,18 +194,23 @@ internal sealed class CellOutputs(int executionCount)
         _outputs.Add(new JsonObject { ["name"] = name, ["output_type"] = "stream", ["text"] = NotebookDocument.Lines(text) });
     }
 
-    private static string PlainText(DisplayEvent e) =>
-        e.FormattedValues.FirstOrDefault(v => v.MimeType == "text/plain")?.Value ?? "";
+    private static string PlainText(JsonObject e) =>
+        FormattedValues(e).FirstOrDefault(v => v.MimeType == "text/plain").Value ?? "";
 
-    private static JsonObject Data(DisplayEvent e)
+    private static JsonObject Data(JsonObject e)
     {
         var data = new JsonObject();
-        foreach (var value in e.FormattedValues.OrderBy(v => v.MimeType, StringComparer.Ordinal))
+        foreach (var (mimeType, value) in FormattedValues(e).OrderBy(v => v.MimeType, StringComparer.Ordinal))
         {
-            data[value.MimeType] = value.MimeType.StartsWith("text/", StringComparison.Ordinal) || value.MimeType.EndsWith("json", StringComparison.Ordinal)
-                ? NotebookDocument.Lines(value.Value)
-                : value.Value;
+            data[mimeType] = mimeType.StartsWith("text/", StringComparison.Ordinal) || mimeType.EndsWith("json", StringComparison.Ordinal)
+                ? NotebookDocument.Lines(value)
+                : value;
         }
         return data;
     }
+
+    private static IEnumerable<(string MimeType, string Value)> FormattedValues(JsonObject e) =>
+        (e["formattedValues"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(v => (v["mimeType"]?.GetValue<string>() ?? "", v["value"]?.GetValue<string>() ?? ""))
+            .Where(v => v.Item1.Length > 0);
 }

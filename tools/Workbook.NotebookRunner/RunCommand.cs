@@ -16,6 +16,15 @@ internal sealed class RunCommand : AsyncCommand<RunSettings>
         if (settings.Execute is { } one) return await ExecuteOneAsync(one, settings);
 
         var notebooks = settings.Notebooks();
+        try
+        {
+            await KernelTool.RestoreAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
         var table = new Table().AddColumns("chapter", "cells", "failed cells", "seconds");
         bool allOk = true;
         foreach (var notebook in notebooks)
