@@ -28,11 +28,15 @@ public class MeasureItYourselfChapterTests(ExecutedNotebooks run)
         Assert.Matches(@"failed of [\d,]+ requests, \d+ crashes, [\d.]+% succeeded \(summed over \d+ runs\)", Cell("2b8a75bd"));
         Assert.Matches(@"^recorded [^\n]*; (measured by the report, which began at a load average|not measured by the last report, which skipped this topic)", Cell("2b8a75bd"));
         Assert.Contains("the notes (their machine, one run): 17 failed of over 1,800 requests", Cell("2b8a75bd"));
-        Assert.Matches(@"fork → listening, one worker at a time: ours .*: median \d+ ms", Cell("73e56f09"));
+        Assert.Matches(@"ours, abrupt exit mid-request: [\d,]+ failed of .*, \d+\.\d per crash", Cell("2b8a75bd"));
+        Assert.DoesNotContain("/slow", Cell("2b8a75bd")); // the I/O rows have their own cell
+        Assert.Matches(@"ours, hand-off limit adaptive: [\d,]+ req/s, \d+\s?% of no limit's", Cell("e5f8b2c3"));
+        Assert.Matches(@"fork → listening, one worker at a time:\n  ours .*: median \d+ ms", Cell("73e56f09"));
+        Assert.Matches(@"first window ÷ full speed:\n  cluster of 2, round-robin: median \d\.\d\d ratio", Cell("73e56f09"));
         Assert.Matches(@"ours ÷ wrk = \d+\.\d\d \(req/s\)", Cell("cbd3d83f"));
         foreach (var id in new[] { "75c4a5c3", "e38669cb", "2b8a75bd", "df8325ac", "73e56f09", "cbd3d83f" })
             Assert.Matches(@"^recorded \d{4}-\d\d-\d\d, \d+ cores", Cell(id));
-        foreach (var id in new[] { "75c4a5c3", "e38669cb", "12c579b7", "2b8a75bd", "df8325ac", "9a1c3e55", "73e56f09", "d950768f", "cbd3d83f", "7b1d6a15" })
+        foreach (var id in new[] { "75c4a5c3", "e38669cb", "12c579b7", "2b8a75bd", "e5f8b2c3", "df8325ac", "9a1c3e55", "73e56f09", "d950768f", "cbd3d83f", "7b1d6a15" })
             Assert.Contains("data:image/png;base64,", Cell(id));
     }
 
