@@ -39,7 +39,7 @@ public sealed partial class ClusterPrimary
     private Worker ForkWorker(WorkerPlace place, bool takeOver)
     {
         var id = Interlocked.Increment(ref _nextId);
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>(Settings.Env)
         {
             [Cluster.WorkerIdVariable] = id.ToString(),
             [Cluster.PolicyVariable] = Cluster.PolicyName(Settings.SchedulingPolicy),
@@ -50,7 +50,7 @@ public sealed partial class ClusterPrimary
         if (Settings.SessionAffinity == SessionAffinity.Cookie) env[Cluster.AffinityCookieVariable] = Settings.AffinityCookieName;
 
         var process = _handle!.Fork(id, place.Number, inherit => // open: ForkInto opened it, and its _arriving keeps it so
-            ChildProcess.ForkCore(Settings.Exec, Settings.Args, new ForkOptions { Stdio = StdioMode.Pipe, Logger = _logger }, inherit, env));
+            ChildProcess.ForkCore(Settings.Exec, Settings.Args, new ForkOptions { Stdio = StdioMode.Pipe, Cwd = Settings.Cwd, Logger = _logger }, inherit, env));
 
         var worker = new Worker(id, process, this, place);
         if (takeOver)

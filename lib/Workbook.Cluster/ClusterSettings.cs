@@ -12,6 +12,15 @@ public sealed record ClusterSettings
     /// <summary>Arguments for every worker.</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
 
+    /// <summary>
+    /// Variables added to every worker's environment (Node's <c>cluster.fork(env)</c>); the rest is inherited.
+    /// A <c>DOTNET_STARTUP_HOOKS</c> here runs before the hook that opens the worker's channel.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The workers' working directory (an ASP.NET Core app's content root): default, this process's.</summary>
+    public string? Cwd { get; init; }
+
     /// <summary>How many workers <see cref="ClusterPrimary.StartAsync(CancellationToken)"/> forks; default one per core.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
@@ -77,6 +86,7 @@ public sealed record ClusterSettings
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Exec)) throw new ArgumentException("The worker program (Exec) is not set.");
+        if (Cwd is not null && !Directory.Exists(Cwd)) throw new ArgumentException($"The workers' working directory (Cwd) '{Cwd}' does not exist.");
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "The number of workers cannot be negative.");
         if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Not a port number.");
         if (ListenTimeout <= TimeSpan.Zero || DisconnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ListenTimeout), "Timeouts must be positive.");

@@ -57,7 +57,8 @@ public sealed partial class ChildProcess
         {
             // The hook opens the channel before the child's Main, so the child leaves with its parent even if
             // its code never touches ParentProcess.
-            var existing = (options.Env is null ? Environment.GetEnvironmentVariable(StartupHooksVariable) : options.Env.GetValueOrDefault(StartupHooksVariable));
+            var existing = env.GetValueOrDefault(StartupHooksVariable)
+                ?? (options.Env is null ? Environment.GetEnvironmentVariable(StartupHooksVariable) : options.Env.GetValueOrDefault(StartupHooksVariable));
             env[StartupHooksVariable] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
         }
 
