@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Hosting;
+using Workbook.Cluster.AspNetCore;
+
+[assembly: HostingStartup(typeof(Workbook.Cluster.Hosting.ClusterHostingStartup))]
+
+namespace Workbook.Cluster.Hosting;
+
+/// <summary>
+/// ASP.NET Core runs this for every web host of an app started with this assembly named in
+/// <c>ASPNETCORE_HOSTINGSTARTUPASSEMBLIES</c>: the app becomes a cluster worker as if it called
+/// <see cref="ClusterWorkerExtensions.UseClusterWorker"/> itself (started outside a cluster, it changes nothing).
+/// </summary>
+public sealed class ClusterHostingStartup : IHostingStartup
+{
+    /// <summary>True once a web host of this process ran this hosting startup.</summary>
+    public static bool Ran { get; private set; }
+
+    public void Configure(IWebHostBuilder builder)
+    {
+        Ran = true;
+        builder.UseClusterWorker();
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Workbook.Tools;
+
+namespace Workbook.ClusterTool;
+
+internal sealed class StartSettings : CommandSettings
+{
+    [CommandArgument(0, "<app>")]
+    [Description("The app: its built .dll, or its project folder (built first, Release)")]
+    public string App { get; init; } = "";
+
+    [CommandOption("-i|--instances <N>")]
+    [Description("How many workers: a number, or max (one per core)")]
+    [DefaultValue("max")]
+    public string Instances { get; init; } = "max";
+
+    [CommandOption("--port <PORT>")]
+    [Description("The port every worker serves, on 127.0.0.1")]
+    [DefaultValue(8080)]
+    [Within(0, 65535)]
+    public int Port { get; init; } = 8080;
+
+    [CommandOption("--name <NAME>")]
+    [Description("The app's name in the output (default: the .dll's name)")]
+    public string? Name { get; init; }
+
+    [CommandOption("--no-daemon")]
+    [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended")]
+    public bool NoDaemon { get; init; }
+
+    /// <summary>The number of workers <see cref="Instances"/> asks for.</summary>
+    public int Workers => Instances == "max" ? Environment.ProcessorCount : int.Parse(Instances, System.Globalization.CultureInfo.InvariantCulture);
+
+    public override ValidationResult Validate()
+    {
+        if (Instances != "max" && (!int.TryParse(Instances, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > 256))
+            return ValidationResult.Error($"-i|--instances needs a whole number from 1 to 256 or max, not '{Instances}'.");
+        if (!NoDaemon)
+            return ValidationResult.Error("the background daemon is not built yet: run the app in the foreground with --no-daemon.");
+        return ValidationResult.Success();
+    }
+}
