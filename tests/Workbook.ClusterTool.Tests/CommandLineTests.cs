@@ -46,8 +46,4 @@ public class CommandLineTests
     [InlineData("--port must be from 0 to 65535, not 70000", "--port", "70000")]
     public Task A_bad_option_is_named(string message, params string[] args) =>
         Tool.AssertRefusedAsync(message, ["start", ClusterTool.App, "--no-daemon", .. args]);
-
-    [Fact]
-    public Task Without_no_daemon_it_says_the_daemon_is_not_built_yet() =>
-        Tool.AssertRefusedAsync("the background daemon is not built yet: run the app in the foreground with --no-daemon", "start", ClusterTool.App);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Spectre.Console.Cli;
 using Workbook.Cluster;
 using Workbook.Cluster.Hosting;
@@ -5,8 +6,9 @@ using Workbook.Cluster.Hosting;
 namespace Workbook.ClusterTool;
 
 /// <summary>
-/// start --no-daemon: this process is the app's primary, in the foreground (pm2-runtime's job): it forks the workers
-/// with the worker side injected, replaces crashed ones, rolls them on SIGUSR2, and stops them on SIGTERM or SIGINT.
+/// start: the app's primary runs in the daemon (PM2's start), or with --no-daemon in this process, in the foreground
+/// (pm2-runtime's job): it forks the workers with the worker side injected, replaces crashed ones, rolls them on
+/// SIGUSR2 (in the daemon: on reload), and stops them on SIGTERM or SIGINT (in the daemon: on stop).
 /// </summary>
 internal sealed class StartCommand : AsyncCommand<StartSettings>
 {
@@ -22,6 +24,29 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
             return 2;
         }
         var name = settings.Name ?? Path.GetFileNameWithoutExtension(dll);
+        return settings.NoDaemon ? await ForegroundAsync(settings, dll, name, cancellationToken) : await InDaemonAsync(settings, dll, name);
+    }
+
+    /// <summary>Hands the app to the daemon (started if none runs) and prints its workers once they all listen.</summary>
+    private static async Task<int> InDaemonAsync(StartSettings settings, string dll, string name)
+    {
+        var reply = await DaemonClient.RequestAsync(Home.Current, new JsonObject
+        {
+            ["command"] = "start", ["name"] = name, ["dll"] = dll, ["instances"] = settings.Workers, ["port"] = settings.Port,
+            ["args"] = new JsonArray([.. AppArguments.Select(a => (JsonNode)a)]),
+        }, startIfNeeded: true);
+        if (reply["ok"]?.GetValue<bool>() != true)
+        {
+            Console.Error.WriteLine($"dotnet-cluster: {reply["error"]}");
+            return 1;
+        }
+        Console.WriteLine($"[{name}] started in the background: {reply["workers"]!.AsArray().Count} worker(s) serving {reply["url"]}");
+        ListCommand.Print([reply]);
+        return 0;
+    }
+
+    private static async Task<int> ForegroundAsync(StartSettings settings, string dll, string name, CancellationToken cancellationToken)
+    {
         var primary = new ClusterPrimary(new ClusterSettings
         {
             Exec = dll,

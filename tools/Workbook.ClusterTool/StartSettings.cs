@@ -23,11 +23,11 @@ internal sealed class StartSettings : CommandSettings
     public int Port { get; init; } = 8080;
 
     [CommandOption("--name <NAME>")]
-    [Description("The app's name in the output (default: the .dll's name)")]
+    [Description("The app's name in list, reload, logs, … (default: the .dll's name)")]
     public string? Name { get; init; }
 
     [CommandOption("--no-daemon")]
-    [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended")]
+    [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended. Without it the app runs in the background daemon")]
     public bool NoDaemon { get; init; }
 
     /// <summary>The number of workers <see cref="Instances"/> asks for.</summary>
@@ -37,8 +37,8 @@ internal sealed class StartSettings : CommandSettings
     {
         if (Instances != "max" && (!int.TryParse(Instances, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > 256))
             return ValidationResult.Error($"-i|--instances needs a whole number from 1 to 256 or max, not '{Instances}'.");
-        if (!NoDaemon)
-            return ValidationResult.Error("the background daemon is not built yet: run the app in the foreground with --no-daemon.");
+        if (Name is not null && (Name.Length == 0 || Name == "all" || Name.IndexOfAny(['/', '\\', ' ']) >= 0 || Name.StartsWith('.')))
+            return ValidationResult.Error($"--name cannot be empty, 'all', start with a dot or hold a slash or a space, not '{Name}'.");
         return ValidationResult.Success();
     }
 }

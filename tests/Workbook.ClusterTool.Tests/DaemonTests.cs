@@ -1,0 +1,155 @@
+using System.Net.Sockets;
+using System.Text;
+using Workbook.LoadTesting;
+using Workbook.Testing;
+
+namespace Workbook.ClusterTool.Tests;
+
+/// <summary>The background daemon (PM2's): apps outlive the command that started them, and every command reaches them.</summary>
+public class DaemonTests
+{
+    [Fact]
+    public async Task Start_returns_once_every_worker_listens_the_app_outlives_it_and_kill_leaves_nothing()
+    {
+        await using var home = new DaemonHome();
+        var port = await home.StartAppAsync();
+
+        var pids = await home.OnlinePidsAsync();
+        Assert.Equal(2, pids.Count);
+        var answered = new HashSet<string>();
+        for (int i = 0; i < 20 && answered.Count < 2; i++) answered.Add(await GetAsync(port, "/pid"));
+        Assert.Equal(pids.Select(p => p.ToString()).Order(), answered.Order());
+
+        var (code, stdout, _) = await home.RunAsync("kill");
+        Assert.Equal(0, code);
+        Assert.Contains("daemon stopped", stdout);
+        foreach (var pid in pids) Assert.True(await ProcessTree.GoneWithin(pid, TimeSpan.FromSeconds(10)), $"worker {pid} still runs");
+        Assert.False(File.Exists(home.Socket));
+    }
+
+    [Fact]
+    public async Task Reload_replaces_every_worker_under_keep_alive_load_without_a_failed_request()
+    {
+        await using var home = new DaemonHome();
+        var port = await home.StartAppAsync();
+        var original = await home.OnlinePidsAsync();
+
+        var load = LoadRunner.RunAsync(new LoadTest
+        {
+            Url = new Uri($"http://127.0.0.1:{port}/"),
+            Connection = ConnectionMode.KeepAlive,
+            Load = [Load.KeepConstant(copies: 20, during: TimeSpan.FromSeconds(6))],
+        });
+        await Task.Delay(1000);
+        for (int i = 0; i < 2; i++)
+        {
+            var (code, stdout, stderr) = await home.RunAsync("reload", "web");
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains("[web] reloaded: 2 worker(s) replaced", stdout);
+        }
+        var result = await load;
+
+        Assert.True(result.Failed == 0, $"{result.Failed} failed of {result.Requests}: {result.DescribeFailures("none")}");
+        Assert.True(result.Ok > 1000, $"only {result.Ok} answered");
+        var now = await home.OnlinePidsAsync();
+        Assert.Equal(2, now.Count);
+        Assert.Empty(now.Intersect(original));
+    }
+
+    [Fact]
+    public async Task Logs_hold_every_workers_output_with_its_id_and_the_home_is_the_users_alone()
+    {
+        await using var home = new DaemonHome();
+        await home.StartAppAsync();
+
+        var (code, stdout, _) = await home.RunAsync("logs", "web", "--lines", "100");
+
+        Assert.Equal(0, code);
+        foreach (var pid in await home.OnlinePidsAsync()) Assert.Matches($@"\[worker \d+\] app started in {pid}", stdout);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home.Folder));
+        foreach (var file in new[] { home.Socket, Path.Combine(home.Folder, "logs", "web.log"), Path.Combine(home.Folder, "daemon.log") })
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
+    public async Task Stop_keeps_the_app_in_the_list_delete_removes_it_and_an_unknown_name_is_named()
+    {
+        await using var home = new DaemonHome();
+        var port = await home.StartAppAsync();
+
+        Assert.Equal(0, (await home.RunAsync("stop", "web")).Code);
+        Assert.Matches(@"│ web\s+│ -\s+│ -\s+│ stopped", (await home.RunAsync("list")).Stdout);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => GetAsync(port, "/"));
+        Assert.Equal(0, (await home.RunAsync("delete", "web")).Code);
+        Assert.Contains("no apps", (await home.RunAsync("list")).Stdout);
+
+        var (code, _, stderr) = await home.RunAsync("reload", "nope");
+        Assert.Equal(1, code);
+        Assert.Contains("no app named 'nope' (see dotnet cluster list)", stderr);
+    }
+
+    [Fact]
+    public async Task Without_a_daemon_commands_say_so_a_second_daemon_refuses_and_a_stale_socket_is_replaced()
+    {
+        await using var home = new DaemonHome();
+        var (code, _, stderr) = await home.RunAsync("list");
+        Assert.Equal(1, code);
+        Assert.Contains("no daemon runs for", stderr);
+
+        await home.StartAppAsync();
+        (code, _, stderr) = await home.RunAsync("daemon");
+        Assert.Equal(1, code);
+        Assert.Contains("a daemon already runs", File.ReadAllText(Path.Combine(home.Folder, "daemon.log")) + stderr);
+        Assert.Equal(2, (await home.OnlinePidsAsync()).Count); // the first one goes on
+
+        Assert.Equal(0, (await home.RunAsync("kill")).Code);
+        using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            stale.Bind(new UnixDomainSocketEndPoint(home.Socket)); // a socket file nobody serves, as a daemon killed with SIGKILL leaves
+        await home.StartAppAsync();
+        Assert.Equal(2, (await home.OnlinePidsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_malformed_or_oversized_message_gets_an_error_reply_and_the_daemon_keeps_running()
+    {
+        await using var home = new DaemonHome();
+        await home.StartAppAsync();
+
+        Assert.Contains("\"ok\":false", await RawAsync(home.Socket, Encoding.UTF8.GetBytes("this is not json\n")));
+        Assert.Contains("\"ok\":false", await RawAsync(home.Socket, Encoding.UTF8.GetBytes("[1,2,3]\n")));
+        Assert.Contains("\"ok\":false", await RawAsync(home.Socket, Encoding.UTF8.GetBytes("{\"command\":\"start\",\"name\":7}\n")));
+        Assert.Contains("\"ok\":false", await RawAsync(home.Socket, Encoding.UTF8.GetBytes("{\"command\":\"start\",\"name\":\"x\"}\n")));
+        Assert.Contains("unknown command", await RawAsync(home.Socket, Encoding.UTF8.GetBytes("{\"command\":\"format-disk\"}\n")));
+        var huge = new byte[(2 << 20) + 1];
+        Array.Fill(huge, (byte)'x');
+        Assert.Contains("at most", await RawAsync(home.Socket, huge));
+
+        Assert.Equal(2, (await home.OnlinePidsAsync()).Count);
+    }
+
+    private static async Task<string> RawAsync(string socketPath, byte[] bytes)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+        await using var stream = new NetworkStream(socket);
+        try
+        {
+            await stream.WriteAsync(bytes);
+        }
+        catch (IOException)
+        {
+            // the daemon answered and closed before reading it all
+        }
+        using var reader = new StreamReader(stream);
+        return await reader.ReadLineAsync() ?? "";
+    }
+
+    private static async Task<string> GetAsync(int port, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}{path}");
+        request.Headers.ConnectionClose = true;
+        using var response = await http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
