@@ -8,15 +8,18 @@ public static class ClusterHosting
     private const string HostingStartupVariable = "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES";
     private const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
 
+    /// <summary>Set to 1 in a worker's environment: every response carries <c>X-Worker-Pid</c> (which worker answered).</summary>
+    public const string PidHeaderVariable = "WORKBOOK_CLUSTER_PID_HEADER";
+
     /// <summary>The .NET major version these libraries run on: an app must run on the same one.</summary>
     public static int RuntimeMajor { get; } = Environment.Version.Major;
 
     /// <summary>
     /// The variables that make a worker of <paramref name="appEnvironment"/>'s app a cluster worker (for
     /// <see cref="ClusterSettings.Env"/>): this assembly as a startup hook and as a hosting startup, added to any
-    /// the app's environment already names.
+    /// the app's environment already names; with <paramref name="pidHeader"/>, every response says which worker answered.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> WorkerEnvironment(IReadOnlyDictionary<string, string>? appEnvironment = null)
+    public static IReadOnlyDictionary<string, string> WorkerEnvironment(IReadOnlyDictionary<string, string>? appEnvironment = null, bool pidHeader = false)
     {
         var assembly = typeof(ClusterHosting).Assembly;
         string Added(string variable, string value, char separator) =>
@@ -27,6 +30,7 @@ public static class ClusterHosting
             [StartupHooksVariable] = Added(StartupHooksVariable, assembly.Location, Path.PathSeparator),
             [HostingStartupVariable] = Added(HostingStartupVariable, assembly.GetName().Name!, ';'),
         };
+        if (pidHeader) env[PidHeaderVariable] = "1";
         return env;
     }
 

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Workbook.Cluster.AspNetCore;
 
 [assembly: HostingStartup(typeof(Workbook.Cluster.Hosting.ClusterHostingStartup))]
@@ -19,5 +21,26 @@ public sealed class ClusterHostingStartup : IHostingStartup
     {
         Ran = true;
         builder.UseClusterWorker();
+        if (Environment.GetEnvironmentVariable(ClusterHosting.PidHeaderVariable) == "1")
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PidHeaderFilter>());
+    }
+
+    /// <summary>Adds <c>X-Worker-Pid</c> to every response, before the app's own middleware runs (opt-in: it changes responses).</summary>
+    private sealed class PidHeaderFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            var pid = Environment.ProcessId.ToString();
+            app.Use((context, following) =>
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers["X-Worker-Pid"] = pid;
+                    return Task.CompletedTask;
+                });
+                return following(context);
+            });
+            next(app);
+        };
     }
 }

@@ -46,13 +46,17 @@ internal sealed class ClusterTool : IAsyncDisposable
     }
 
     /// <summary>A GET on a new connection, as a client that closes after each request.</summary>
-    public async Task<string> GetAsync(string path)
+    public async Task<string> GetAsync(string path) => (await GetWithHeaderAsync(path, "Server")).Body;
+
+    /// <summary>A GET on a new connection: the response header <paramref name="header"/> (null when absent) and the body.</summary>
+    public async Task<(string? Header, string Body)> GetWithHeaderAsync(string path, string header)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{Port}{path}");
         request.Headers.ConnectionClose = true;
         using var response = await http.SendAsync(request);
-        return await response.Content.ReadAsStringAsync();
+        var value = response.Headers.TryGetValues(header, out var values) ? string.Join(",", values) : null;
+        return (value, await response.Content.ReadAsStringAsync());
     }
 
     public async ValueTask DisposeAsync()

@@ -27,6 +27,21 @@ public class ForegroundTests
     }
 
     [Fact]
+    public async Task With_pid_header_every_response_names_the_worker_that_answered_and_without_it_none_does()
+    {
+        await using (var tool = await ClusterTool.StartForegroundAsync("--pid-header"))
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var (header, body) = await tool.GetWithHeaderAsync("/pid", "X-Worker-Pid");
+                Assert.Equal(body, header);
+            }
+        }
+        await using (var tool = await ClusterTool.StartForegroundAsync())
+            Assert.Null((await tool.GetWithHeaderAsync("/pid", "X-Worker-Pid")).Header);
+    }
+
+    [Fact]
     public async Task SIGUSR2_reloads_every_worker_under_keep_alive_load_without_a_failed_request()
     {
         await using var tool = await ClusterTool.StartForegroundAsync();

@@ -121,7 +121,8 @@ internal sealed class Daemon(Home home)
         try
         {
             var app = await ManagedApp.StartAsync(home, name, request["dll"]!.GetValue<string>(), request["instances"]!.GetValue<int>(),
-                request["port"]!.GetValue<int>(), [.. (request["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>())]);
+                request["port"]!.GetValue<int>(), [.. (request["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>())],
+                request["pid_header"]?.GetValue<bool>() ?? false);
             _apps[name] = app;
             return Wire.Ok(app.Describe());
         }

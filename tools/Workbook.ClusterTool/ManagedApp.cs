@@ -30,7 +30,7 @@ internal sealed class ManagedApp : IAsyncDisposable
     public string Status { get; private set; } = "online";
 
     /// <summary>Starts the app's workers; back when every one listens, or throws <see cref="ClusterException"/> (nothing left running).</summary>
-    public static async Task<ManagedApp> StartAsync(Home home, string name, string dll, int workers, int port, IReadOnlyList<string> args)
+    public static async Task<ManagedApp> StartAsync(Home home, string name, string dll, int workers, int port, IReadOnlyList<string> args, bool pidHeader)
     {
         var log = new StreamWriter(Home.Append(home.AppLog(name))) { AutoFlush = true };
         var writer = TextWriter.Synchronized(log);
@@ -39,7 +39,7 @@ internal sealed class ManagedApp : IAsyncDisposable
             Exec = dll,
             Args = args,
             Cwd = Path.GetDirectoryName(dll),
-            Env = ClusterHosting.WorkerEnvironment(),
+            Env = ClusterHosting.WorkerEnvironment(pidHeader: pidHeader),
             Workers = workers,
             Port = port,
             WorkerOutput = writer,

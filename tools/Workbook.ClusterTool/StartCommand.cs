@@ -32,7 +32,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
     {
         var reply = await DaemonClient.RequestAsync(Home.Current, new JsonObject
         {
-            ["command"] = "start", ["name"] = name, ["dll"] = dll, ["instances"] = settings.Workers, ["port"] = settings.Port,
+            ["command"] = "start", ["name"] = name, ["dll"] = dll, ["instances"] = settings.Workers, ["port"] = settings.Port, ["pid_header"] = settings.PidHeader,
             ["args"] = new JsonArray([.. AppArguments.Select(a => (JsonNode)a)]),
         }, startIfNeeded: true);
         if (reply["ok"]?.GetValue<bool>() != true)
@@ -52,7 +52,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
             Exec = dll,
             Args = AppArguments,
             Cwd = Path.GetDirectoryName(dll), // the app's content root: its appsettings.json and wwwroot
-            Env = ClusterHosting.WorkerEnvironment(),
+            Env = ClusterHosting.WorkerEnvironment(pidHeader: settings.PidHeader),
             Workers = settings.Workers,
             Port = settings.Port,
         });

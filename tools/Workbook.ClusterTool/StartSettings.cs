@@ -26,6 +26,10 @@ internal sealed class StartSettings : CommandSettings
     [Description("The app's name in list, reload, logs, … (default: the .dll's name)")]
     public string? Name { get; init; }
 
+    [CommandOption("--pid-header")]
+    [Description("Add X-Worker-Pid (the answering worker's pid) to every response, to see the load spread; off by default, as it changes the app's responses")]
+    public bool PidHeader { get; init; }
+
     [CommandOption("--no-daemon")]
     [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended. Without it the app runs in the background daemon")]
     public bool NoDaemon { get; init; }
