@@ -89,6 +89,36 @@ public class DaemonTests
     }
 
     [Fact]
+    public async Task Scale_forks_and_drains_workers_restart_replaces_all_at_once_and_describe_shows_the_app()
+    {
+        await using var home = new DaemonHome();
+        var port = await home.StartAppAsync("--", "--flag", "value");
+        var two = await home.OnlinePidsAsync();
+
+        Assert.Equal(0, (await home.RunAsync("scale", "web", "3")).Code);
+        var three = await home.OnlinePidsAsync();
+        Assert.Equal(3, three.Count);
+        Assert.Equal(0, (await home.RunAsync("scale", "web", "1")).Code);
+        Assert.Equal([two[0]], await home.OnlinePidsAsync()); // the newest were drained
+        Assert.All(three.Skip(1), pid => Assert.Null(ProcessTree.Find(pid)));
+
+        var (code, stdout, stderr) = await home.RunAsync("restart", "web");
+        Assert.True(code == 0, stdout + stderr);
+        var restarted = await home.OnlinePidsAsync();
+        Assert.Single(restarted);
+        Assert.NotEqual(two[0], restarted[0]);
+        Assert.Equal(restarted[0].ToString(), await GetAsync(port, "/pid"));
+
+        (code, stdout, _) = await home.RunAsync("describe", "web");
+        Assert.Equal(0, code);
+        Assert.Matches(@"args\s+│ \[""--flag"",""value""\]", stdout);
+        Assert.Contains($"http://127.0.0.1:{port}/", stdout);
+        (code, _, stderr) = await home.RunAsync("scale", "web", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("an app runs 1 to 256 workers, not 0", stderr);
+    }
+
+    [Fact]
     public async Task Without_a_daemon_commands_say_so_a_second_daemon_refuses_and_a_stale_socket_is_replaced()
     {
         await using var home = new DaemonHome();

@@ -13,8 +13,9 @@ internal sealed class AppSettings : CommandSettings
 }
 
 /// <summary>
-/// reload (every worker replaced one at a time, each drained first: nothing fails), stop (the workers end, the app
-/// stays in the list) and delete (stopped and removed), for one app or all, in the daemon.
+/// reload (every worker replaced one at a time, each drained first: nothing fails), restart (all at once, as PM2's:
+/// clients are refused meanwhile), stop (the workers end, the app stays in the list) and delete (stopped and
+/// removed), for one app or all, in the daemon.
 /// </summary>
 internal sealed class AppCommand : AsyncCommand<AppSettings>
 {
@@ -32,6 +33,7 @@ internal sealed class AppCommand : AsyncCommand<AppSettings>
             Console.WriteLine(command switch
             {
                 "reload" => $"[{app["name"]}] reloaded: {app["replaced"]} worker(s) replaced, one at a time",
+                "restart" => $"[{app["name"]}] restarted: every worker ended at once and new ones listen",
                 "stop" => $"[{app["name"]}] stopped",
                 _ => $"[{app["name"]}] deleted",
             });
@@ -58,3 +60,53 @@ internal sealed class KillCommand : AsyncCommand
         return 0;
     }
 }
+
+internal sealed class ScaleSettings : CommandSettings
+{
+    [CommandArgument(0, "<name>")]
+    [Description("The app's name (see list)")]
+    public string Name { get; init; } = "";
+
+    [CommandArgument(1, "<N>")]
+    [Description("How many workers it should run: more are forked, the newest drained until only N run")]
+    public int Instances { get; init; }
+}
+
+/// <summary>scale: changes how many workers an app runs (PM2's pm2 scale), back when the new ones listen or the removed ones exited.</summary>
+internal sealed class ScaleCommand : AsyncCommand<ScaleSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ScaleSettings settings, CancellationToken cancellationToken)
+    {
+        var reply = await DaemonClient.RequestAsync(Home.Current, new JsonObject { ["command"] = "scale", ["name"] = settings.Name, ["instances"] = settings.Instances });
+        if (reply["ok"]?.GetValue<bool>() != true)
+        {
+            Console.Error.WriteLine($"dotnet-cluster: {reply["error"]}");
+            return 1;
+        }
+        ListCommand.Print([reply]);
+        return 0;
+    }
+}
+
+/// <summary>describe: one app in detail (PM2's pm2 describe): where it runs from, its arguments, its workers.</summary>
+internal sealed class DescribeCommand : AsyncCommand<AppSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, AppSettings settings, CancellationToken cancellationToken)
+    {
+        var home = Home.Current;
+        var reply = await DaemonClient.RequestAsync(home, new JsonObject { ["command"] = "describe", ["name"] = settings.Name });
+        if (reply["ok"]?.GetValue<bool>() != true)
+        {
+            Console.Error.WriteLine($"dotnet-cluster: {reply["error"]}");
+            return 1;
+        }
+        var table = new Table().AddColumns("", "").HideHeaders();
+        foreach (var key in new[] { "name", "status", "url", "dll", "cwd", "args", "policy", "uptime_s", "primary_pid" })
+            table.AddRow(key == "primary_pid" ? "primary (daemon) pid" : key == "uptime_s" ? "uptime (s)" : key, Markup.Escape(reply[key]?.ToJsonString().Trim('"') ?? "-"));
+        table.AddRow("log", Markup.Escape(home.AppLog(settings.Name)));
+        AnsiConsole.Write(table);
+        ListCommand.Print([reply]);
+        return 0;
+    }
+}
+

@@ -100,7 +100,11 @@ internal sealed class Daemon(Home home)
             {
                 case "start": return await StartAsync(request);
                 case "list": return Wire.Ok(new JsonObject { ["apps"] = new JsonArray([.. _apps.Values.OrderBy(a => a.Name).Select(a => (JsonNode)a.Describe())]) });
-                case "reload" or "stop" or "delete": return await OnAppsAsync(command, request["name"]?.GetValue<string>() ?? "");
+                case "reload" or "restart" or "stop" or "delete": return await OnAppsAsync(command, request["name"]?.GetValue<string>() ?? "");
+                case "describe":
+                    return _apps.TryGetValue(request["name"]!.GetValue<string>(), out var described)
+                    ? Wire.Ok(described.Describe()) : Wire.Error($"no app named '{request["name"]}' (see dotnet cluster list)");
+                case "scale": return await ScaleAsync(request["name"]!.GetValue<string>(), request["instances"]!.GetValue<int>());
                 case "kill":
                     _killed.TrySetResult();
                     return Wire.Ok();
@@ -140,11 +144,37 @@ internal sealed class Daemon(Home home)
         foreach (var app in apps)
         {
             if (command == "reload" && app.Status == "online") done.Add(new JsonObject { ["name"] = app.Name, ["replaced"] = await app.ReloadAsync() });
+            if (command == "restart" && app.Status == "online")
+            {
+                try
+                {
+                    await app.RestartAsync();
+                }
+                catch (ClusterException e)
+                {
+                    return Wire.Error($"{app.Name} did not start again: {e.Message}");
+                }
+            }
             if (command is "stop" or "delete" && app.Status == "online") await app.DisposeAsync();
             if (command == "delete") _apps.Remove(app.Name);
             if (command != "reload") done.Add(new JsonObject { ["name"] = app.Name });
         }
         return Wire.Ok(new JsonObject { ["apps"] = done });
+    }
+
+    private async Task<JsonObject> ScaleAsync(string name, int count)
+    {
+        if (!_apps.TryGetValue(name, out var app) || app.Status != "online") return Wire.Error($"no running app named '{name}' (see dotnet cluster list)");
+        if (count is < 1 or > 256) return Wire.Error($"an app runs 1 to 256 workers, not {count}");
+        try
+        {
+            await app.ScaleAsync(count);
+            return Wire.Ok(app.Describe());
+        }
+        catch (ClusterException e)
+        {
+            return Wire.Error(e.Message);
+        }
     }
 
     private async Task StopAllAsync()

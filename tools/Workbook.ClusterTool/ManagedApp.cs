@@ -18,15 +18,12 @@ internal sealed class ManagedApp : IAsyncDisposable
         Dll = dll;
         Primary = primary;
         _log = log;
-        primary.Restarting += (worker, _) =>
-        {
-            lock (_restartsByPlace) _restartsByPlace[worker.Place] = _restartsByPlace.GetValueOrDefault(worker.Place) + 1;
-        };
+        Watch(primary);
     }
 
     public string Name { get; }
     public string Dll { get; }
-    public ClusterPrimary Primary { get; }
+    public ClusterPrimary Primary { get; private set; }
     public string Status { get; private set; } = "online";
 
     /// <summary>Starts the app's workers; back when every one listens, or throws <see cref="ClusterException"/> (nothing left running).</summary>
@@ -55,6 +52,46 @@ internal sealed class ManagedApp : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>PM2's restart: every worker ends at once and new ones start on the same port (clients are refused meanwhile).</summary>
+    public async Task RestartAsync()
+    {
+        var settings = Primary.Settings with { Port = Primary.Port, Workers = Math.Max(1, Primary.Workers.Values.Count(w => !w.IsDead)) };
+        await Primary.DisposeAsync();
+        var next = new ClusterPrimary(settings);
+        Watch(next);
+        Primary = next;
+        try
+        {
+            await next.StartAsync();
+        }
+        catch (ClusterException)
+        {
+            Status = "errored";
+            await next.DisposeAsync();
+            throw;
+        }
+        lock (_restartsByPlace)
+            foreach (var place in Enumerable.Range(1, settings.Workers)) _restartsByPlace[place] = _restartsByPlace.GetValueOrDefault(place) + 1;
+    }
+
+    /// <summary>Forks workers until <paramref name="count"/> run, or drains the newest until only that many do; back when they listen or exited.</summary>
+    public async Task ScaleAsync(int count)
+    {
+        var live = Primary.Workers.Values.Where(w => !w.IsDead).OrderBy(w => w.Place).ToList();
+        var changed = new List<Worker>();
+        for (int i = live.Count; i < count; i++) changed.Add(Primary.Fork());
+        foreach (var worker in live.Skip(count))
+        {
+            worker.Disconnect();
+            changed.Add(worker);
+        }
+        var deadline = DateTime.UtcNow + Primary.Settings.ListenTimeout + Primary.Settings.DisconnectTimeout;
+        bool Settled(Worker w) => live.Contains(w) ? w.IsDead : w.IsListening || w.IsDead;
+        while (!changed.All(Settled) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        if (changed.FirstOrDefault(w => !live.Contains(w) && !w.IsListening) is { } failed)
+            throw new ClusterException($"{failed} did not start listening (see dotnet cluster logs {Name})");
     }
 
     public async Task<int> ReloadAsync()
@@ -88,6 +125,10 @@ internal sealed class ManagedApp : IAsyncDisposable
             ["url"] = Primary.Url.ToString(),
             ["status"] = Status,
             ["uptime_s"] = Math.Round(Stopwatch.GetElapsedTime(_startedAt).TotalSeconds, 1),
+            ["cwd"] = Primary.Settings.Cwd,
+            ["args"] = new JsonArray([.. Primary.Settings.Args.Select(a => (JsonNode)a)]),
+            ["policy"] = Primary.Settings.SchedulingPolicy.ToString(),
+            ["primary_pid"] = Environment.ProcessId,
             ["workers"] = workers,
         };
     }
@@ -98,6 +139,11 @@ internal sealed class ManagedApp : IAsyncDisposable
         await Primary.DisposeAsync();
         await _log.DisposeAsync();
     }
+
+    private void Watch(ClusterPrimary primary) => primary.Restarting += (worker, _) =>
+    {
+        lock (_restartsByPlace) _restartsByPlace[worker.Place] = _restartsByPlace.GetValueOrDefault(worker.Place) + 1;
+    };
 
     private int RestartsOf(int place)
     {

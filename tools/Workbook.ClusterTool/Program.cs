@@ -17,6 +17,9 @@ app.Configure(config =>
         .WithExample("start", "bin/Release/net10.0/MyApp.dll", "-i", "max", "--port", "5000", "--", "--my-option", "value");
     config.AddCommand<ListCommand>("list").WithDescription("Lists every app in the daemon, a row per worker.");
     config.AddCommand<AppCommand>("reload").WithDescription("Replaces every worker of an app (or all), one at a time, each drained first: no request fails.");
+    config.AddCommand<AppCommand>("restart").WithDescription("Ends every worker of an app (or all) at once and starts new ones, as pm2 restart: clients are refused meanwhile.");
+    config.AddCommand<ScaleCommand>("scale").WithDescription("Changes how many workers an app runs.");
+    config.AddCommand<DescribeCommand>("describe").WithDescription("Shows one app in detail: its .dll, folder, arguments, address and workers.");
     config.AddCommand<AppCommand>("stop").WithDescription("Stops an app's workers (or all apps'); it stays in the list.");
     config.AddCommand<AppCommand>("delete").WithDescription("Stops an app (or all) and removes it from the list.");
     config.AddCommand<LogsCommand>("logs").WithDescription("Prints an app's log: every worker's output, each line with its worker's id.");
