@@ -124,9 +124,7 @@ internal sealed class Daemon(Home home)
         if (existing is not null) _apps.Remove(name);
         try
         {
-            var app = await ManagedApp.StartAsync(home, name, request["dll"]!.GetValue<string>(), request["instances"]!.GetValue<int>(),
-                request["port"]!.GetValue<int>(), [.. (request["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>())],
-                request["pid_header"]?.GetValue<bool>() ?? false);
+            var app = await ManagedApp.StartAsync(home, AppSpec.FromJson(request));
             _apps[name] = app;
             return Wire.Ok(app.Describe());
         }

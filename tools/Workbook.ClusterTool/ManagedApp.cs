@@ -26,22 +26,28 @@ internal sealed class ManagedApp : IAsyncDisposable
     public ClusterPrimary Primary { get; private set; }
     public string Status { get; private set; } = "online";
 
-    /// <summary>Starts the app's workers; back when every one listens, or throws <see cref="ClusterException"/> (nothing left running).</summary>
-    public static async Task<ManagedApp> StartAsync(Home home, string name, string dll, int workers, int port, IReadOnlyList<string> args, bool pidHeader)
+    /// <summary>The primary's settings for <paramref name="spec"/>: the app's folder as its content root, the worker side injected.</summary>
+    public static ClusterSettings Settings(AppSpec spec, TextWriter? output = null) => new()
     {
-        var log = new StreamWriter(Home.Append(home.AppLog(name))) { AutoFlush = true };
-        var writer = TextWriter.Synchronized(log);
-        var primary = new ClusterPrimary(new ClusterSettings
-        {
-            Exec = dll,
-            Args = args,
-            Cwd = Path.GetDirectoryName(dll),
-            Env = ClusterHosting.WorkerEnvironment(pidHeader: pidHeader),
-            Workers = workers,
-            Port = port,
-            WorkerOutput = writer,
-        });
-        var app = new ManagedApp(name, dll, primary, log);
+        Exec = spec.App,
+        Args = spec.Args,
+        Cwd = Path.GetDirectoryName(spec.App), // the app's content root: its appsettings.json and wwwroot
+        Env = ClusterHosting.WorkerEnvironment(spec.Env, spec.PidHeader),
+        Workers = spec.Instances,
+        Port = spec.Port,
+        WaitReady = spec.WaitReady,
+        ListenTimeout = spec.ListenTimeout,
+        DisconnectTimeout = spec.KillTimeout,
+        Restart = spec.Restart,
+        WorkerOutput = output,
+    };
+
+    /// <summary>Starts the app's workers; back when every one listens, or throws <see cref="ClusterException"/> (nothing left running).</summary>
+    public static async Task<ManagedApp> StartAsync(Home home, AppSpec spec)
+    {
+        var log = new StreamWriter(Home.Append(home.AppLog(spec.Name))) { AutoFlush = true };
+        var primary = new ClusterPrimary(Settings(spec, TextWriter.Synchronized(log)));
+        var app = new ManagedApp(spec.Name, spec.App, primary, log);
         try
         {
             await primary.StartAsync();

@@ -17,45 +17,51 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, StartSettings settings, CancellationToken cancellationToken)
     {
-        var (dll, problem) = await AppTarget.ResolveAsync(settings.App, Console.Out);
-        if (dll is null)
+        var (specs, errors) = settings.App.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+            ? Ecosystem.Read(settings.App)
+            : ([new AppSpec("", settings.App, settings.Workers, settings.Port) { Args = AppArguments, PidHeader = settings.PidHeader }], []);
+        if (errors.Count == 0 && specs.Count > 1 && settings.NoDaemon) errors.Add("--no-daemon runs one app; an ecosystem file of several runs in the daemon");
+        var resolved = new List<AppSpec>();
+        foreach (var spec in errors.Count == 0 ? specs : [])
         {
-            Console.Error.WriteLine($"dotnet-cluster: {problem}");
+            var (dll, problem) = await AppTarget.ResolveAsync(spec.App, Console.Out);
+            if (dll is null) errors.Add(problem!);
+            else resolved.Add(spec with { App = dll, Name = spec.Name.Length > 0 ? spec.Name : settings.Name ?? Path.GetFileNameWithoutExtension(dll) });
+        }
+        if (errors.Count > 0)
+        {
+            var file = settings.App.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? $"{settings.App}: " : "";
+            foreach (var error in errors) Console.Error.WriteLine($"dotnet-cluster: {file}{error}");
             return 2;
         }
-        var name = settings.Name ?? Path.GetFileNameWithoutExtension(dll);
-        return settings.NoDaemon ? await ForegroundAsync(settings, dll, name, cancellationToken) : await InDaemonAsync(settings, dll, name);
+        if (settings.NoDaemon) return await ForegroundAsync(resolved[0], cancellationToken);
+        foreach (var spec in resolved)
+        {
+            if (await InDaemonAsync(spec) is var code and not 0) return code;
+        }
+        return 0;
     }
 
     /// <summary>Hands the app to the daemon (started if none runs) and prints its workers once they all listen.</summary>
-    private static async Task<int> InDaemonAsync(StartSettings settings, string dll, string name)
+    private static async Task<int> InDaemonAsync(AppSpec spec)
     {
-        var reply = await DaemonClient.RequestAsync(Home.Current, new JsonObject
-        {
-            ["command"] = "start", ["name"] = name, ["dll"] = dll, ["instances"] = settings.Workers, ["port"] = settings.Port, ["pid_header"] = settings.PidHeader,
-            ["args"] = new JsonArray([.. AppArguments.Select(a => (JsonNode)a)]),
-        }, startIfNeeded: true);
+        var request = spec.ToJson();
+        request["command"] = "start";
+        var reply = await DaemonClient.RequestAsync(Home.Current, request, startIfNeeded: true);
         if (reply["ok"]?.GetValue<bool>() != true)
         {
             Console.Error.WriteLine($"dotnet-cluster: {reply["error"]}");
             return 1;
         }
-        Console.WriteLine($"[{name}] started in the background: {reply["workers"]!.AsArray().Count} worker(s) serving {reply["url"]}");
+        Console.WriteLine($"[{spec.Name}] started in the background: {reply["workers"]!.AsArray().Count} worker(s) serving {reply["url"]}");
         ListCommand.Print([reply]);
         return 0;
     }
 
-    private static async Task<int> ForegroundAsync(StartSettings settings, string dll, string name, CancellationToken cancellationToken)
+    private static async Task<int> ForegroundAsync(AppSpec spec, CancellationToken cancellationToken)
     {
-        var primary = new ClusterPrimary(new ClusterSettings
-        {
-            Exec = dll,
-            Args = AppArguments,
-            Cwd = Path.GetDirectoryName(dll), // the app's content root: its appsettings.json and wwwroot
-            Env = ClusterHosting.WorkerEnvironment(pidHeader: settings.PidHeader),
-            Workers = settings.Workers,
-            Port = settings.Port,
-        });
+        var name = spec.Name;
+        var primary = new ClusterPrimary(ManagedApp.Settings(spec));
         primary.Listening += (worker, _) => Console.WriteLine($"[{name}] worker {worker.Id} listening (pid {worker.Pid})");
         primary.Restarting += (worker, _) => Console.WriteLine($"[{name}] worker {worker.Id} (pid {worker.Pid}) exited; starting a new one");
         primary.GaveUp += (worker, tries) => Console.WriteLine($"[{name}] worker {worker.Id} crashed at start-up {tries} times in a row: its place is given up");
@@ -70,7 +76,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
             await primary.DisposeAsync();
             return 1;
         }
-        Console.WriteLine($"[{name}] {settings.Workers} worker(s) serving {primary.Url} (primary pid {Environment.ProcessId}); SIGUSR2 reloads, SIGTERM stops");
+        Console.WriteLine($"[{name}] {spec.Instances} worker(s) serving {primary.Url} (primary pid {Environment.ProcessId}); SIGUSR2 reloads, SIGTERM stops");
         var signal = await primary.ShutdownRequested;
         Console.WriteLine($"[{name}] {signal}: stopping the workers");
         await primary.DisposeAsync();

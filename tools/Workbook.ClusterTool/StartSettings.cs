@@ -8,7 +8,7 @@ namespace Workbook.ClusterTool;
 internal sealed class StartSettings : CommandSettings
 {
     [CommandArgument(0, "<app>")]
-    [Description("The app: its built .dll, or its project folder (built first, Release)")]
+    [Description("The app: its built .dll, or its project folder (built first, Release); or an ecosystem file (cluster.json) of apps, whose settings then apply")]
     public string App { get; init; } = "";
 
     [CommandOption("-i|--instances <N>")]

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Workbook.Cluster;
+
+namespace Workbook.ClusterTool;
+
+/// <summary>Everything the daemon needs to start one app: from start's options or from an ecosystem file.</summary>
+internal sealed record AppSpec(string Name, string App, int Instances, int Port)
+{
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public bool PidHeader { get; init; }
+    public bool WaitReady { get; init; }
+    public TimeSpan ListenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public RestartPolicy Restart { get; init; } = new();
+
+    public JsonObject ToJson() => new()
+    {
+        ["name"] = Name, ["dll"] = App, ["instances"] = Instances, ["port"] = Port,
+        ["args"] = new JsonArray([.. Args.Select(a => (JsonNode)a)]),
+        ["env"] = new JsonObject(Env.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value))),
+        ["pid_header"] = PidHeader, ["wait_ready"] = WaitReady,
+        ["listen_timeout_ms"] = ListenTimeout.TotalMilliseconds, ["kill_timeout_ms"] = KillTimeout.TotalMilliseconds,
+        ["autorestart"] = Restart.Enabled, ["min_uptime_ms"] = Restart.MinUptime.TotalMilliseconds,
+        ["max_restarts"] = Restart.MaxUnstableRestarts, ["restart_delay_ms"] = Restart.InitialDelay.TotalMilliseconds,
+    };
+
+    /// <summary>The spec a start request carries; throws on a missing or mistyped field (the daemon answers with an error).</summary>
+    public static AppSpec FromJson(JsonObject o)
+    {
+        var spec = new AppSpec(o["name"]!.GetValue<string>(), o["dll"]!.GetValue<string>(), o["instances"]!.GetValue<int>(), o["port"]!.GetValue<int>());
+        TimeSpan Ms(string key, TimeSpan fallback) => o[key] is { } v ? TimeSpan.FromMilliseconds(v.GetValue<double>()) : fallback;
+        var restart = new RestartPolicy();
+        return spec with
+        {
+            Args = [.. (o["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>())],
+            Env = (o["env"] as JsonObject ?? []).ToDictionary(e => e.Key, e => e.Value!.GetValue<string>()),
+            PidHeader = o["pid_header"]?.GetValue<bool>() ?? false,
+            WaitReady = o["wait_ready"]?.GetValue<bool>() ?? false,
+            ListenTimeout = Ms("listen_timeout_ms", spec.ListenTimeout),
+            KillTimeout = Ms("kill_timeout_ms", spec.KillTimeout),
+            Restart = restart with
+            {
+                Enabled = o["autorestart"]?.GetValue<bool>() ?? true,
+                MinUptime = Ms("min_uptime_ms", restart.MinUptime),
+                MaxUnstableRestarts = o["max_restarts"]?.GetValue<int>() ?? restart.MaxUnstableRestarts,
+                InitialDelay = Ms("restart_delay_ms", restart.InitialDelay),
+            },
+        };
+    }
+}
