@@ -13,7 +13,7 @@ public class EcosystemTests
         var (webPort, apiPort) = (TestEnvironment.FreePort(), TestEnvironment.FreePort());
         var file = Write(home, new JsonArray(
             new JsonObject { ["name"] = "web", ["app"] = ClusterTool.App, ["instances"] = 2, ["port"] = webPort, ["env"] = new JsonObject { ["Greeting"] = "from cluster.json" } },
-            new JsonObject { ["name"] = "api", ["app"] = ClusterTool.App, ["instances"] = 1, ["port"] = apiPort, ["args"] = new JsonArray("--role", "api"), ["kill_timeout"] = 3000 }));
+            new JsonObject { ["name"] = "api", ["app"] = ClusterTool.App, ["instances"] = 1, ["port"] = apiPort, ["args"] = new JsonArray("--role", "api"), ["kill_timeout"] = 3000, ["max_memory_restart"] = "1G" }));
 
         var (code, stdout, stderr) = await home.RunAsync("start", file);
 
@@ -31,7 +31,7 @@ public class EcosystemTests
         await using var home = new DaemonHome();
         var file = Write(home, new JsonArray(
             new JsonObject { ["name"] = "web", ["app"] = ClusterTool.App, ["instances"] = "lots", ["port"] = 70000, ["colour"] = "blue" },
-            new JsonObject { ["app"] = ClusterTool.App, ["env"] = new JsonObject { ["A"] = 1 }, ["max_memory_restart"] = "200M" },
+            new JsonObject { ["app"] = ClusterTool.App, ["env"] = new JsonObject { ["A"] = 1 }, ["max_memory_restart"] = "lots" },
             new JsonObject { ["name"] = "web", ["app"] = "/no/such/App.dll" }));
 
         var (code, stdout, stderr) = await home.RunAsync("start", file);
@@ -44,7 +44,7 @@ public class EcosystemTests
             "apps[0].colour: unknown field",
             "apps[1].name: required",
             "apps[1].env: an object of strings, not {\"A\":1}",
-            "apps[1].max_memory_restart: not supported yet",
+            "apps[1].max_memory_restart: bytes, or a size such as \"200M\" (K, M, G), not \"lots\"",
             "apps[2].name: 'web' is taken by an app before it",
         }) Assert.Contains($"dotnet-cluster: {file}: {expected}", stderr);
         Assert.False(File.Exists(home.Socket)); // no daemon was started, so nothing runs

@@ -103,6 +103,21 @@ public class ForegroundTests
     }
 
     [Fact]
+    public async Task A_worker_past_max_memory_restart_is_replaced_by_a_rolling_step()
+    {
+        await using var tool = await ClusterTool.StartForegroundAsync("--max-memory-restart", "200M");
+        var grown = int.Parse(await tool.GetAsync("/grow?mb=250"));
+
+        await tool.UntilAsync(() => tool.ListeningPids().Count == 3 && tool.Output.Contains($"(pid {grown}) uses"));
+
+        Assert.Matches($@"worker \d+ \(pid {grown}\) uses \d+ MiB, over max_memory_restart \(200 MiB\): replacing it", tool.Output);
+        Assert.True(await Workbook.Testing.ProcessTree.GoneWithin(grown, ClusterTool.Timeout));
+        var answered = new HashSet<string>();
+        for (int i = 0; i < 20 && answered.Count < 2; i++) answered.Add(await tool.GetAsync("/pid"));
+        Assert.Equal(tool.ListeningPids().Where(p => p != grown).Select(p => p.ToString()).Order(), answered.Order());
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_named_and_nothing_is_left_running()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

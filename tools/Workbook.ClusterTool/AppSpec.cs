@@ -14,6 +14,18 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
     public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public RestartPolicy Restart { get; init; } = new();
 
+    /// <summary>PM2's max_memory_restart: a worker whose resident memory passes this many bytes is replaced (a rolling step).</summary>
+    public long? MaxMemory { get; init; }
+
+    /// <summary>PM2's way of writing a memory size: a number of bytes, or with K, M or G ("200M"); null when it is neither.</summary>
+    public static long? ParseMemory(string text)
+    {
+        var t = text.Trim().ToUpperInvariant();
+        long unit = t.EndsWith('K') ? 1L << 10 : t.EndsWith('M') ? 1L << 20 : t.EndsWith('G') ? 1L << 30 : 1;
+        if (unit > 1) t = t[..^1];
+        return long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n * unit : null;
+    }
+
     public JsonObject ToJson() => new()
     {
         ["name"] = Name, ["dll"] = App, ["instances"] = Instances, ["port"] = Port,
@@ -23,6 +35,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
         ["listen_timeout_ms"] = ListenTimeout.TotalMilliseconds, ["kill_timeout_ms"] = KillTimeout.TotalMilliseconds,
         ["autorestart"] = Restart.Enabled, ["min_uptime_ms"] = Restart.MinUptime.TotalMilliseconds,
         ["max_restarts"] = Restart.MaxUnstableRestarts, ["restart_delay_ms"] = Restart.InitialDelay.TotalMilliseconds,
+        ["max_memory_bytes"] = MaxMemory,
     };
 
     /// <summary>The spec a start request carries; throws on a missing or mistyped field (the daemon answers with an error).</summary>
@@ -39,6 +52,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
             WaitReady = o["wait_ready"]?.GetValue<bool>() ?? false,
             ListenTimeout = Ms("listen_timeout_ms", spec.ListenTimeout),
             KillTimeout = Ms("kill_timeout_ms", spec.KillTimeout),
+            MaxMemory = o["max_memory_bytes"]?.GetValue<long>(),
             Restart = restart with
             {
                 Enabled = o["autorestart"]?.GetValue<bool>() ?? true,

@@ -5,13 +5,13 @@ namespace Workbook.ClusterTool;
 /// <summary>
 /// An ecosystem file (PM2's ecosystem.config.js, as JSON: cluster.json): {"apps": [{"name", "app", "instances",
 /// "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart",
-/// "min_uptime", "max_restarts", "exp_backoff_restart_delay"}]}, times in milliseconds as PM2's. Every mistake is reported with
+/// "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart"}]}, times in milliseconds as PM2's. Every mistake is reported with
 /// its field's path, all of them at once, and then nothing starts.
 /// </summary>
 internal static class Ecosystem
 {
     private static readonly HashSet<string> Known =
-        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay"];
+        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart"];
 
     /// <summary>The apps of <paramref name="path"/> (their "app" paths relative to its folder), or every mistake in it.</summary>
     public static (List<AppSpec> Apps, List<string> Errors) Read(string path)
@@ -29,7 +29,7 @@ internal static class Ecosystem
             var at = $"apps[{i}]";
             if (list[i] is not JsonObject o) { errors.Add($"{at}: an app is an object"); continue; }
             foreach (var unknown in o.Select(p => p.Key).Where(k => !Known.Contains(k)))
-                errors.Add(unknown == "max_memory_restart" ? $"{at}.max_memory_restart: not supported yet" : $"{at}.{unknown}: unknown field (known: {string.Join(", ", Known)})");
+                errors.Add($"{at}.{unknown}: unknown field (known: {string.Join(", ", Known)})");
             var name = Text(o, "name", at, errors, required: true);
             if (name is not null && (name == "all" || name.IndexOfAny(['/', '\\', ' ']) >= 0 || name.StartsWith('.')))
                 errors.Add($"{at}.name: cannot be 'all', start with a dot or hold a slash or a space, not '{name}'");
@@ -55,21 +55,28 @@ internal static class Ecosystem
                 JsonObject e when e.All(x => x.Value is JsonValue v && v.TryGetValue<string>(out _)) => e.ToDictionary(x => x.Key, x => x.Value!.GetValue<string>()),
                 var other => Fail<Dictionary<string, string>>(errors, $"{at}.env: an object of strings, not {other!.ToJsonString()}") ?? [],
             };
-            if (name is null || app is null) continue;
-            var spec = new AppSpec(name, Path.GetFullPath(app, folder), instances, port) { Args = args, Env = env };
-            apps.Add(spec with
+            var maxMemory = o["max_memory_restart"] switch
             {
-                PidHeader = Flag(o, "pid_header", at, errors) ?? false,
-                WaitReady = Flag(o, "wait_ready", at, errors) ?? false,
-                ListenTimeout = Milliseconds(o, "listen_timeout", at, errors) ?? spec.ListenTimeout,
-                KillTimeout = Milliseconds(o, "kill_timeout", at, errors) ?? spec.KillTimeout,
-                Restart = spec.Restart with
-                {
-                    Enabled = Flag(o, "autorestart", at, errors) ?? true,
-                    MinUptime = Milliseconds(o, "min_uptime", at, errors) ?? spec.Restart.MinUptime,
-                    MaxUnstableRestarts = Number(o, "max_restarts", at, errors, 0, 1000) ?? spec.Restart.MaxUnstableRestarts,
-                    InitialDelay = Milliseconds(o, "exp_backoff_restart_delay", at, errors) ?? spec.Restart.InitialDelay,
-                },
+                null => null,
+                JsonValue v when v.TryGetValue<string>(out var text) && AppSpec.ParseMemory(text) is long bytes => bytes,
+                JsonValue v when v.TryGetValue<long>(out var bytes) && bytes > 0 => bytes,
+                var other => Fail<long?>(errors, $"{at}.max_memory_restart: bytes, or a size such as \"200M\" (K, M, G), not {other.ToJsonString()}"),
+            };
+            var defaults = new AppSpec("", "", 1, 0);
+            var (pidHeader, waitReady) = (Flag(o, "pid_header", at, errors) ?? false, Flag(o, "wait_ready", at, errors) ?? false);
+            var (listenTimeout, killTimeout) = (Milliseconds(o, "listen_timeout", at, errors), Milliseconds(o, "kill_timeout", at, errors));
+            var restart = defaults.Restart with
+            {
+                Enabled = Flag(o, "autorestart", at, errors) ?? true,
+                MinUptime = Milliseconds(o, "min_uptime", at, errors) ?? defaults.Restart.MinUptime,
+                MaxUnstableRestarts = Number(o, "max_restarts", at, errors, 0, 1000) ?? defaults.Restart.MaxUnstableRestarts,
+                InitialDelay = Milliseconds(o, "exp_backoff_restart_delay", at, errors) ?? defaults.Restart.InitialDelay,
+            };
+            if (name is null || app is null) continue;
+            apps.Add(new AppSpec(name, Path.GetFullPath(app, folder), instances, port)
+            {
+                Args = args, Env = env, PidHeader = pidHeader, WaitReady = waitReady, MaxMemory = maxMemory, Restart = restart,
+                ListenTimeout = listenTimeout ?? defaults.ListenTimeout, KillTimeout = killTimeout ?? defaults.KillTimeout,
             });
         }
         return (apps, errors);

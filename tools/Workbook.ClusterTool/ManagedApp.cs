@@ -11,6 +11,7 @@ internal sealed class ManagedApp : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Dictionary<int, int> _restartsByPlace = [];
     private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private IDisposable? _memoryLimit;
 
     private ManagedApp(string name, string dll, ClusterPrimary primary, StreamWriter log)
     {
@@ -51,6 +52,8 @@ internal sealed class ManagedApp : IAsyncDisposable
         try
         {
             await primary.StartAsync();
+            if (spec.MaxMemory is long max)
+                app._memoryLimit = MemoryLimit.Watch(() => app.Primary, max, line => log.WriteLine(line), worker => app.CountRestart(worker.Place));
             return app;
         }
         catch
@@ -111,7 +114,7 @@ internal sealed class ManagedApp : IAsyncDisposable
         var workers = new JsonArray();
         foreach (var worker in Primary.Workers.Values.OrderBy(w => w.Place))
         {
-            var (cpuSeconds, rssMiB) = worker.Pid is int pid ? ProcStat(pid) : (0, 0);
+            var (cpuSeconds, rssMiB) = worker.Pid is int pid ? MemoryLimit.ProcStat(pid) : (0, 0);
             workers.Add(new JsonObject
             {
                 ["id"] = worker.Id,
@@ -142,34 +145,20 @@ internal sealed class ManagedApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Status = "stopped";
+        _memoryLimit?.Dispose();
         await Primary.DisposeAsync();
         await _log.DisposeAsync();
     }
 
-    private void Watch(ClusterPrimary primary) => primary.Restarting += (worker, _) =>
+    private void Watch(ClusterPrimary primary) => primary.Restarting += (worker, _) => CountRestart(worker.Place);
+
+    private void CountRestart(int place)
     {
-        lock (_restartsByPlace) _restartsByPlace[worker.Place] = _restartsByPlace.GetValueOrDefault(worker.Place) + 1;
-    };
+        lock (_restartsByPlace) _restartsByPlace[place] = _restartsByPlace.GetValueOrDefault(place) + 1;
+    }
 
     private int RestartsOf(int place)
     {
         lock (_restartsByPlace) return _restartsByPlace.GetValueOrDefault(place);
-    }
-
-    /// <summary>CPU time (user + system, seconds) and resident memory (MiB) of a process, from /proc.</summary>
-    private static (double CpuSeconds, double RssMiB) ProcStat(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime (fields 14 and 15 of the line)
-            var rssPages = long.Parse(File.ReadAllText($"/proc/{pid}/statm").Split(' ')[1]);
-            return (ticks / 100.0, rssPages * Environment.SystemPageSize / 1048576.0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return (0, 0); // it just exited
-        }
     }
 }

@@ -30,6 +30,10 @@ internal sealed class StartSettings : CommandSettings
     [Description("Add X-Worker-Pid (the answering worker's pid) to every response, to see the load spread; off by default, as it changes the app's responses")]
     public bool PidHeader { get; init; }
 
+    [CommandOption("--max-memory-restart <SIZE>")]
+    [Description("Replace a worker (a rolling step: nothing fails) once its resident memory passes this: bytes, or 200M, 1G")]
+    public string? MaxMemoryRestart { get; init; }
+
     [CommandOption("--no-daemon")]
     [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended. Without it the app runs in the background daemon")]
     public bool NoDaemon { get; init; }
@@ -41,6 +45,8 @@ internal sealed class StartSettings : CommandSettings
     {
         if (Instances != "max" && (!int.TryParse(Instances, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > 256))
             return ValidationResult.Error($"-i|--instances needs a whole number from 1 to 256 or max, not '{Instances}'.");
+        if (MaxMemoryRestart is not null && AppSpec.ParseMemory(MaxMemoryRestart) is null)
+            return ValidationResult.Error($"--max-memory-restart needs a size in bytes or with K, M or G (200M), not '{MaxMemoryRestart}'.");
         if (Name is not null && (Name.Length == 0 || Name == "all" || Name.IndexOfAny(['/', '\\', ' ']) >= 0 || Name.StartsWith('.')))
             return ValidationResult.Error($"--name cannot be empty, 'all', start with a dot or hold a slash or a space, not '{Name}'.");
         return ValidationResult.Success();
