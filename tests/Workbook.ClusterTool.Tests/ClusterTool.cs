@@ -30,10 +30,13 @@ internal sealed class ClusterTool : IAsyncDisposable
     public List<int> ListeningPids() => [.. Regex.Matches(Output, @"worker \d+ listening \(pid (\d+)\)").Select(m => int.Parse(m.Groups[1].Value))];
 
     /// <summary><c>dotnet cluster start APP -i 2 --port P --no-daemon</c>, back once it says every worker serves (or it ended).</summary>
-    public static async Task<ClusterTool> StartForegroundAsync(params string[] more)
+    public static Task<ClusterTool> StartForegroundAsync(params string[] more) => StartForegroundOfAsync(App, more);
+
+    /// <summary>The same for the app at <paramref name="app"/>.</summary>
+    public static async Task<ClusterTool> StartForegroundOfAsync(string app, params string[] more)
     {
         var port = Workbook.Testing.TestEnvironment.FreePort();
-        var tool = new ClusterTool(ChildProcess.Spawn("dotnet", [Dll, "start", App, "-i", "2", "--port", port.ToString(), "--no-daemon", .. more]), port);
+        var tool = new ClusterTool(ChildProcess.Spawn("dotnet", [Dll, "start", app, "-i", "2", "--port", port.ToString(), "--no-daemon", .. more]), port);
         await tool.UntilAsync(() => tool.Output.Contains("worker(s) serving") || tool.Process.ExitCode is not null);
         return tool;
     }

@@ -118,6 +118,30 @@ public class ForegroundTests
     }
 
     [Fact]
+    public async Task With_watch_a_rebuilt_dll_reloads_every_worker()
+    {
+        var copy = Directory.CreateTempSubdirectory("wb-cluster-watch-");
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(ClusterTool.App)!)) File.Copy(file, Path.Combine(copy.FullName, Path.GetFileName(file)));
+            var dll = Path.Combine(copy.FullName, Path.GetFileName(ClusterTool.App));
+            await using var tool = await ClusterTool.StartForegroundOfAsync(dll, "--watch");
+            var before = tool.ListeningPids();
+
+            File.WriteAllBytes(dll, File.ReadAllBytes(dll)); // as a rebuild writes it again
+            await tool.UntilAsync(() => tool.Output.Contains("reloaded after the change: 2 worker(s) replaced"));
+
+            Assert.Contains("changed: reloading", tool.Output);
+            Assert.Equal(4, tool.ListeningPids().Count);
+            Assert.Empty(tool.ListeningPids()[2..].Intersect(before));
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_named_and_nothing_is_left_running()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

@@ -14,6 +14,9 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
     public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public RestartPolicy Restart { get; init; } = new();
 
+    /// <summary>PM2's --watch: a rebuilt .dll reloads the app.</summary>
+    public bool Watch { get; init; }
+
     /// <summary>PM2's max_memory_restart: a worker whose resident memory passes this many bytes is replaced (a rolling step).</summary>
     public long? MaxMemory { get; init; }
 
@@ -35,7 +38,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
         ["listen_timeout_ms"] = ListenTimeout.TotalMilliseconds, ["kill_timeout_ms"] = KillTimeout.TotalMilliseconds,
         ["autorestart"] = Restart.Enabled, ["min_uptime_ms"] = Restart.MinUptime.TotalMilliseconds,
         ["max_restarts"] = Restart.MaxUnstableRestarts, ["restart_delay_ms"] = Restart.InitialDelay.TotalMilliseconds,
-        ["max_memory_bytes"] = MaxMemory,
+        ["max_memory_bytes"] = MaxMemory, ["watch"] = Watch,
     };
 
     /// <summary>The spec a start request carries; throws on a missing or mistyped field (the daemon answers with an error).</summary>
@@ -53,6 +56,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
             ListenTimeout = Ms("listen_timeout_ms", spec.ListenTimeout),
             KillTimeout = Ms("kill_timeout_ms", spec.KillTimeout),
             MaxMemory = o["max_memory_bytes"]?.GetValue<long>(),
+            Watch = o["watch"]?.GetValue<bool>() ?? false,
             Restart = restart with
             {
                 Enabled = o["autorestart"]?.GetValue<bool>() ?? true,

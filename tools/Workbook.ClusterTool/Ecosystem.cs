@@ -5,13 +5,13 @@ namespace Workbook.ClusterTool;
 /// <summary>
 /// An ecosystem file (PM2's ecosystem.config.js, as JSON: cluster.json): {"apps": [{"name", "app", "instances",
 /// "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart",
-/// "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart"}]}, times in milliseconds as PM2's. Every mistake is reported with
+/// "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch"}]}, times in milliseconds as PM2's. Every mistake is reported with
 /// its field's path, all of them at once, and then nothing starts.
 /// </summary>
 internal static class Ecosystem
 {
     private static readonly HashSet<string> Known =
-        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart"];
+        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch"];
 
     /// <summary>The apps of <paramref name="path"/> (their "app" paths relative to its folder), or every mistake in it.</summary>
     public static (List<AppSpec> Apps, List<string> Errors) Read(string path)
@@ -64,6 +64,7 @@ internal static class Ecosystem
             };
             var defaults = new AppSpec("", "", 1, 0);
             var (pidHeader, waitReady) = (Flag(o, "pid_header", at, errors) ?? false, Flag(o, "wait_ready", at, errors) ?? false);
+            var watch = Flag(o, "watch", at, errors) ?? false;
             var (listenTimeout, killTimeout) = (Milliseconds(o, "listen_timeout", at, errors), Milliseconds(o, "kill_timeout", at, errors));
             var restart = defaults.Restart with
             {
@@ -75,7 +76,7 @@ internal static class Ecosystem
             if (name is null || app is null) continue;
             apps.Add(new AppSpec(name, Path.GetFullPath(app, folder), instances, port)
             {
-                Args = args, Env = env, PidHeader = pidHeader, WaitReady = waitReady, MaxMemory = maxMemory, Restart = restart,
+                Args = args, Env = env, PidHeader = pidHeader, WaitReady = waitReady, MaxMemory = maxMemory, Watch = watch, Restart = restart,
                 ListenTimeout = listenTimeout ?? defaults.ListenTimeout, KillTimeout = killTimeout ?? defaults.KillTimeout,
             });
         }

@@ -12,6 +12,7 @@ internal sealed class ManagedApp : IAsyncDisposable
     private readonly Dictionary<int, int> _restartsByPlace = [];
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private IDisposable? _memoryLimit;
+    private IDisposable? _watch;
 
     private ManagedApp(string name, string dll, ClusterPrimary primary, StreamWriter log)
     {
@@ -54,6 +55,7 @@ internal sealed class ManagedApp : IAsyncDisposable
             await primary.StartAsync();
             if (spec.MaxMemory is long max)
                 app._memoryLimit = MemoryLimit.Watch(() => app.Primary, max, line => log.WriteLine(line), worker => app.CountRestart(worker.Place));
+            if (spec.Watch) app._watch = ClusterTool.Watch.Start(spec.App, () => app.Primary, line => log.WriteLine(line));
             return app;
         }
         catch
@@ -146,6 +148,7 @@ internal sealed class ManagedApp : IAsyncDisposable
     {
         Status = "stopped";
         _memoryLimit?.Dispose();
+        _watch?.Dispose();
         await Primary.DisposeAsync();
         await _log.DisposeAsync();
     }

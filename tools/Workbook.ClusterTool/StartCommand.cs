@@ -19,7 +19,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
     {
         var (specs, errors) = settings.App.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? Ecosystem.Read(settings.App)
-            : ([new AppSpec("", settings.App, settings.Workers, settings.Port) { Args = AppArguments, PidHeader = settings.PidHeader, MaxMemory = settings.MaxMemoryRestart is { } size ? AppSpec.ParseMemory(size) : null }], []);
+            : ([new AppSpec("", settings.App, settings.Workers, settings.Port) { Args = AppArguments, PidHeader = settings.PidHeader, Watch = settings.Watch, MaxMemory = settings.MaxMemoryRestart is { } size ? AppSpec.ParseMemory(size) : null }], []);
         if (errors.Count == 0 && specs.Count > 1 && settings.NoDaemon) errors.Add("--no-daemon runs one app; an ecosystem file of several runs in the daemon");
         var resolved = new List<AppSpec>();
         foreach (var spec in errors.Count == 0 ? specs : [])
@@ -77,6 +77,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
             return 1;
         }
         Console.WriteLine($"[{name}] {spec.Instances} worker(s) serving {primary.Url} (primary pid {Environment.ProcessId}); SIGUSR2 reloads, SIGTERM stops");
+        using var watch = spec.Watch ? Watch.Start(spec.App, () => primary, Console.WriteLine) : null;
         using var memoryLimit = spec.MaxMemory is long max ? MemoryLimit.Watch(() => primary, max, Console.WriteLine, _ => { }) : null;
         var signal = await primary.ShutdownRequested;
         Console.WriteLine($"[{name}] {signal}: stopping the workers");

@@ -34,6 +34,10 @@ internal sealed class StartSettings : CommandSettings
     [Description("Replace a worker (a rolling step: nothing fails) once its resident memory passes this: bytes, or 200M, 1G")]
     public string? MaxMemoryRestart { get; init; }
 
+    [CommandOption("--watch")]
+    [Description("Reload (rolling: nothing fails) whenever the app's .dll is rebuilt")]
+    public bool Watch { get; init; }
+
     [CommandOption("--no-daemon")]
     [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended. Without it the app runs in the background daemon")]
     public bool NoDaemon { get; init; }
