@@ -72,6 +72,24 @@ public class DaemonTests
     }
 
     [Fact]
+    public async Task An_apps_log_is_rotated_past_its_size_keeping_three_older_ones()
+    {
+        await using var home = new DaemonHome();
+        await home.StartAppAsync("--log-max-size", "1K");
+        for (int i = 0; i < 4; i++) Assert.Equal(0, (await home.RunAsync("reload", "web")).Code); // each writes a few hundred bytes per worker
+
+        var log = Path.Combine(home.Folder, "logs", "web.log");
+        Assert.True(File.Exists(log + ".1") && File.Exists(log + ".3"), string.Join(", ", Directory.GetFiles(Path.GetDirectoryName(log)!)));
+        Assert.False(File.Exists(log + ".4"));
+        foreach (var rotated in new[] { log + ".1", log + ".2", log + ".3" })
+        {
+            Assert.InRange(new FileInfo(rotated).Length, 1025, 1024 + 1024); // it passed 1 KiB by at most its last line
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(rotated));
+        }
+        Assert.Matches(@"\[worker \d+\] ", (await home.RunAsync("logs", "web", "--lines", "5")).Stdout);
+    }
+
+    [Fact]
     public async Task Stop_keeps_the_app_in_the_list_delete_removes_it_and_an_unknown_name_is_named()
     {
         await using var home = new DaemonHome();

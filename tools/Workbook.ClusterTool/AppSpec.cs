@@ -14,6 +14,9 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
     public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public RestartPolicy Restart { get; init; } = new();
 
+    /// <summary>The size at which the app's log is rotated (pm2-logrotate's max_size); three older ones are kept.</summary>
+    public long LogMaxBytes { get; init; } = 10L << 20;
+
     /// <summary>PM2's --watch: a rebuilt .dll reloads the app.</summary>
     public bool Watch { get; init; }
 
@@ -38,7 +41,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
         ["listen_timeout_ms"] = ListenTimeout.TotalMilliseconds, ["kill_timeout_ms"] = KillTimeout.TotalMilliseconds,
         ["autorestart"] = Restart.Enabled, ["min_uptime_ms"] = Restart.MinUptime.TotalMilliseconds,
         ["max_restarts"] = Restart.MaxUnstableRestarts, ["restart_delay_ms"] = Restart.InitialDelay.TotalMilliseconds,
-        ["max_memory_bytes"] = MaxMemory, ["watch"] = Watch,
+        ["max_memory_bytes"] = MaxMemory, ["watch"] = Watch, ["log_max_bytes"] = LogMaxBytes,
     };
 
     /// <summary>The spec a start request carries; throws on a missing or mistyped field (the daemon answers with an error).</summary>
@@ -57,6 +60,7 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
             KillTimeout = Ms("kill_timeout_ms", spec.KillTimeout),
             MaxMemory = o["max_memory_bytes"]?.GetValue<long>(),
             Watch = o["watch"]?.GetValue<bool>() ?? false,
+            LogMaxBytes = o["log_max_bytes"]?.GetValue<long>() ?? spec.LogMaxBytes,
             Restart = restart with
             {
                 Enabled = o["autorestart"]?.GetValue<bool>() ?? true,

@@ -5,13 +5,13 @@ namespace Workbook.ClusterTool;
 /// <summary>
 /// An ecosystem file (PM2's ecosystem.config.js, as JSON: cluster.json): {"apps": [{"name", "app", "instances",
 /// "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart",
-/// "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch"}]}, times in milliseconds as PM2's. Every mistake is reported with
+/// "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch", "log_max_size"}]}, times in milliseconds as PM2's. Every mistake is reported with
 /// its field's path, all of them at once, and then nothing starts.
 /// </summary>
 internal static class Ecosystem
 {
     private static readonly HashSet<string> Known =
-        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch"];
+        ["name", "app", "instances", "port", "args", "env", "pid_header", "wait_ready", "listen_timeout", "kill_timeout", "autorestart", "min_uptime", "max_restarts", "exp_backoff_restart_delay", "max_memory_restart", "watch", "log_max_size"];
 
     /// <summary>The apps of <paramref name="path"/> (their "app" paths relative to its folder), or every mistake in it.</summary>
     public static (List<AppSpec> Apps, List<string> Errors) Read(string path)
@@ -55,14 +55,9 @@ internal static class Ecosystem
                 JsonObject e when e.All(x => x.Value is JsonValue v && v.TryGetValue<string>(out _)) => e.ToDictionary(x => x.Key, x => x.Value!.GetValue<string>()),
                 var other => Fail<Dictionary<string, string>>(errors, $"{at}.env: an object of strings, not {other!.ToJsonString()}") ?? [],
             };
-            var maxMemory = o["max_memory_restart"] switch
-            {
-                null => null,
-                JsonValue v when v.TryGetValue<string>(out var text) && AppSpec.ParseMemory(text) is long bytes => bytes,
-                JsonValue v when v.TryGetValue<long>(out var bytes) && bytes > 0 => bytes,
-                var other => Fail<long?>(errors, $"{at}.max_memory_restart: bytes, or a size such as \"200M\" (K, M, G), not {other.ToJsonString()}"),
-            };
+            var maxMemory = Size(o, "max_memory_restart", at, errors);
             var defaults = new AppSpec("", "", 1, 0);
+            var logMax = Size(o, "log_max_size", at, errors) ?? defaults.LogMaxBytes;
             var (pidHeader, waitReady) = (Flag(o, "pid_header", at, errors) ?? false, Flag(o, "wait_ready", at, errors) ?? false);
             var watch = Flag(o, "watch", at, errors) ?? false;
             var (listenTimeout, killTimeout) = (Milliseconds(o, "listen_timeout", at, errors), Milliseconds(o, "kill_timeout", at, errors));
@@ -76,7 +71,7 @@ internal static class Ecosystem
             if (name is null || app is null) continue;
             apps.Add(new AppSpec(name, Path.GetFullPath(app, folder), instances, port)
             {
-                Args = args, Env = env, PidHeader = pidHeader, WaitReady = waitReady, MaxMemory = maxMemory, Watch = watch, Restart = restart,
+                Args = args, Env = env, PidHeader = pidHeader, WaitReady = waitReady, MaxMemory = maxMemory, Watch = watch, LogMaxBytes = logMax, Restart = restart,
                 ListenTimeout = listenTimeout ?? defaults.ListenTimeout, KillTimeout = killTimeout ?? defaults.KillTimeout,
             });
         }
@@ -102,6 +97,14 @@ internal static class Ecosystem
         null => null,
         JsonValue v when v.TryGetValue<int>(out var n) && n >= min && n <= max => n,
         var other => Fail<int?>(errors, $"{at}.{key}: a whole number from {min} to {max}, not {other.ToJsonString()}"),
+    };
+
+    private static long? Size(JsonObject o, string key, string at, List<string> errors) => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var text) && AppSpec.ParseMemory(text) is long bytes => bytes,
+        JsonValue v when v.TryGetValue<long>(out var bytes) && bytes > 0 => bytes,
+        var other => Fail<long?>(errors, $"{at}.{key}: bytes, or a size such as \"200M\" (K, M, G), not {other.ToJsonString()}"),
     };
 
     private static TimeSpan? Milliseconds(JsonObject o, string key, string at, List<string> errors) =>

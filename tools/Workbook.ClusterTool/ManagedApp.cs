@@ -8,13 +8,13 @@ namespace Workbook.ClusterTool;
 /// <summary>One app in the daemon: its primary, its log, and what <c>list</c> shows of it.</summary>
 internal sealed class ManagedApp : IAsyncDisposable
 {
-    private readonly StreamWriter _log;
+    private readonly TextWriter _log;
     private readonly Dictionary<int, int> _restartsByPlace = [];
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private IDisposable? _memoryLimit;
     private IDisposable? _watch;
 
-    private ManagedApp(string name, string dll, ClusterPrimary primary, StreamWriter log)
+    private ManagedApp(string name, string dll, ClusterPrimary primary, TextWriter log)
     {
         Name = name;
         Dll = dll;
@@ -47,8 +47,8 @@ internal sealed class ManagedApp : IAsyncDisposable
     /// <summary>Starts the app's workers; back when every one listens, or throws <see cref="ClusterException"/> (nothing left running).</summary>
     public static async Task<ManagedApp> StartAsync(Home home, AppSpec spec)
     {
-        var log = new StreamWriter(Home.Append(home.AppLog(spec.Name))) { AutoFlush = true };
-        var primary = new ClusterPrimary(Settings(spec, TextWriter.Synchronized(log)));
+        var log = new RotatingLog(home.AppLog(spec.Name), spec.LogMaxBytes);
+        var primary = new ClusterPrimary(Settings(spec, log));
         var app = new ManagedApp(spec.Name, spec.App, primary, log);
         try
         {

@@ -19,7 +19,7 @@ internal sealed class StartCommand : AsyncCommand<StartSettings>
     {
         var (specs, errors) = settings.App.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? Ecosystem.Read(settings.App)
-            : ([new AppSpec("", settings.App, settings.Workers, settings.Port) { Args = AppArguments, PidHeader = settings.PidHeader, Watch = settings.Watch, MaxMemory = settings.MaxMemoryRestart is { } size ? AppSpec.ParseMemory(size) : null }], []);
+            : ([new AppSpec("", settings.App, settings.Workers, settings.Port) { Args = AppArguments, PidHeader = settings.PidHeader, Watch = settings.Watch, LogMaxBytes = AppSpec.ParseMemory(settings.LogMaxSize)!.Value, MaxMemory = settings.MaxMemoryRestart is { } size ? AppSpec.ParseMemory(size) : null }], []);
         if (errors.Count == 0 && specs.Count > 1 && settings.NoDaemon) errors.Add("--no-daemon runs one app; an ecosystem file of several runs in the daemon");
         var resolved = new List<AppSpec>();
         foreach (var spec in errors.Count == 0 ? specs : [])

@@ -38,6 +38,11 @@ internal sealed class StartSettings : CommandSettings
     [Description("Reload (rolling: nothing fails) whenever the app's .dll is rebuilt")]
     public bool Watch { get; init; }
 
+    [CommandOption("--log-max-size <SIZE>")]
+    [Description("Rotate the app's log (in the daemon) once it passes this size: bytes, or 10M; three older logs are kept")]
+    [DefaultValue("10M")]
+    public string LogMaxSize { get; init; } = "10M";
+
     [CommandOption("--no-daemon")]
     [Description("Run in the foreground, as pm2-runtime does in a container: SIGUSR2 reloads, SIGTERM or SIGINT stops, the exit code says how it ended. Without it the app runs in the background daemon")]
     public bool NoDaemon { get; init; }
@@ -51,6 +56,8 @@ internal sealed class StartSettings : CommandSettings
             return ValidationResult.Error($"-i|--instances needs a whole number from 1 to 256 or max, not '{Instances}'.");
         if (MaxMemoryRestart is not null && AppSpec.ParseMemory(MaxMemoryRestart) is null)
             return ValidationResult.Error($"--max-memory-restart needs a size in bytes or with K, M or G (200M), not '{MaxMemoryRestart}'.");
+        if (AppSpec.ParseMemory(LogMaxSize) is null)
+            return ValidationResult.Error($"--log-max-size needs a size in bytes or with K, M or G (10M), not '{LogMaxSize}'.");
         if (Name is not null && (Name.Length == 0 || Name == "all" || Name.IndexOfAny(['/', '\\', ' ']) >= 0 || Name.StartsWith('.')))
             return ValidationResult.Error($"--name cannot be empty, 'all', start with a dot or hold a slash or a space, not '{Name}'.");
         return ValidationResult.Success();
