@@ -49,13 +49,16 @@ internal sealed class ClusterTool : IAsyncDisposable
     }
 
     /// <summary>A GET on a new connection, as a client that closes after each request.</summary>
-    public async Task<string> GetAsync(string path) => (await GetWithHeaderAsync(path, "Server")).Body;
+    public async Task<string> GetAsync(string path) => (await GetWithHeaderAsync(Port, path, "Server")).Body;
 
-    /// <summary>A GET on a new connection: the response header <paramref name="header"/> (null when absent) and the body.</summary>
-    public async Task<(string? Header, string Body)> GetWithHeaderAsync(string path, string header)
+    /// <inheritdoc cref="GetWithHeaderAsync(int, string, string)"/>
+    public Task<(string? Header, string Body)> GetWithHeaderAsync(string path, string header) => GetWithHeaderAsync(Port, path, header);
+
+    /// <summary>A GET on a new connection to 127.0.0.1:<paramref name="port"/>: the response header <paramref name="header"/> (null when absent) and the body.</summary>
+    public static async Task<(string? Header, string Body)> GetWithHeaderAsync(int port, string path, string header)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{Port}{path}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}{path}");
         request.Headers.ConnectionClose = true;
         using var response = await http.SendAsync(request);
         var value = response.Headers.TryGetValues(header, out var values) ? string.Join(",", values) : null;

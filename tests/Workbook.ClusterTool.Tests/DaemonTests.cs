@@ -192,12 +192,5 @@ public class DaemonTests
         return await reader.ReadLineAsync() ?? "";
     }
 
-    private static async Task<string> GetAsync(int port, string path)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}{path}");
-        request.Headers.ConnectionClose = true;
-        using var response = await http.SendAsync(request);
-        return await response.Content.ReadAsStringAsync();
-    }
+    private static async Task<string> GetAsync(int port, string path) => (await ClusterTool.GetWithHeaderAsync(port, path, "Server")).Body;
 }

@@ -23,6 +23,11 @@ internal sealed record AppSpec(string Name, string App, int Instances, int Port)
     /// <summary>PM2's max_memory_restart: a worker whose resident memory passes this many bytes is replaced (a rolling step).</summary>
     public long? MaxMemory { get; init; }
 
+    /// <summary>Why <paramref name="name"/> cannot name an app (it names its log file and "all" means every app), or null.</summary>
+    public static string? NameProblem(string name) =>
+        name.Length == 0 || name == "all" || name.IndexOfAny(['/', '\\', ' ']) >= 0 || name.StartsWith('.')
+            ? $"cannot be empty, 'all', start with a dot or hold a slash or a space, not '{name}'" : null;
+
     /// <summary>PM2's way of writing a memory size: a number of bytes, or with K, M or G ("200M"); null when it is neither.</summary>
     public static long? ParseMemory(string text)
     {

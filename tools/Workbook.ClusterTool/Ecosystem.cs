@@ -31,8 +31,7 @@ internal static class Ecosystem
             foreach (var unknown in o.Select(p => p.Key).Where(k => !Known.Contains(k)))
                 errors.Add($"{at}.{unknown}: unknown field (known: {string.Join(", ", Known)})");
             var name = Text(o, "name", at, errors, required: true);
-            if (name is not null && (name == "all" || name.IndexOfAny(['/', '\\', ' ']) >= 0 || name.StartsWith('.')))
-                errors.Add($"{at}.name: cannot be 'all', start with a dot or hold a slash or a space, not '{name}'");
+            if (name is not null && AppSpec.NameProblem(name) is { } problem) errors.Add($"{at}.name: {problem}");
             if (name is not null && apps.Any(a => a.Name == name)) errors.Add($"{at}.name: '{name}' is taken by an app before it");
             var app = Text(o, "app", at, errors, required: true);
             var instances = o["instances"] switch

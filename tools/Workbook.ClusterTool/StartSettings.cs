@@ -58,8 +58,8 @@ internal sealed class StartSettings : CommandSettings
             return ValidationResult.Error($"--max-memory-restart needs a size in bytes or with K, M or G (200M), not '{MaxMemoryRestart}'.");
         if (AppSpec.ParseMemory(LogMaxSize) is null)
             return ValidationResult.Error($"--log-max-size needs a size in bytes or with K, M or G (10M), not '{LogMaxSize}'.");
-        if (Name is not null && (Name.Length == 0 || Name == "all" || Name.IndexOfAny(['/', '\\', ' ']) >= 0 || Name.StartsWith('.')))
-            return ValidationResult.Error($"--name cannot be empty, 'all', start with a dot or hold a slash or a space, not '{Name}'.");
+        if (Name is not null && AppSpec.NameProblem(Name) is { } problem)
+            return ValidationResult.Error($"--name {problem}.");
         return ValidationResult.Success();
     }
 }
