@@ -279,11 +279,21 @@ public class RestartTests
             var run = LoadRunner.Start(new LoadTest
             {
                 Url = primary.Url,
-                Load = [Load.KeepConstant(100, TimeSpan.FromSeconds(3))],
+                Load = [Load.KeepConstant(100, TimeSpan.FromSeconds(20))],
                 Connection = ConnectionMode.NewPerRequest,
+                AttributeBy = "X-Worker-Pid",
             });
-            await Task.Delay(1500);
+            // Kill once the victim is answering and clients wait on both workers (not after a fixed delay: on a busy
+            // machine the load can take seconds to reach it), then let the failures arrive and stop the load.
+            var clock = Stopwatch.StartNew();
+            while (!(run.Progress.ByAttribution.GetValueOrDefault(victim.Pid.ToString()!) >= 20 && run.Progress.InFlight >= 50))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the load never reached the victim: {run.Progress}");
+                await Task.Delay(20);
+            }
             victim.Process.Kill("SIGKILL");
+            await Task.Delay(1000);
+            run.Stop();
             var result = await run.Completion.WaitAsync(Programs.Timeout);
 
             Assert.True(victim.LostConnections > 0, "the victim was killed mid-request");
