@@ -61,10 +61,16 @@ internal sealed class MonitCommand : AsyncCommand<MonitSettings>
                 return 0;
             }
             var keys = Console.IsInputRedirected ? Task.CompletedTask : QuitOnKeyAsync(stop);
-            await AnsiConsole.Live(view.Render(first)).AutoClear(false).Overflow(VerticalOverflow.Ellipsis)
-                .StartAsync(live => Next(frame => live.UpdateTarget(view.Render(frame))));
-            await stop.CancelAsync();
-            await keys;
+            try
+            {
+                await AnsiConsole.Live(view.Render(first)).AutoClear(false).Overflow(VerticalOverflow.Ellipsis)
+                    .StartAsync(live => Next(frame => live.UpdateTarget(view.Render(frame))));
+            }
+            finally
+            {
+                await stop.CancelAsync(); // the keys stop being read, also when the daemon went away
+                await keys;
+            }
             return 0;
         }
         finally

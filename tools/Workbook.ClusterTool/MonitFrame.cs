@@ -14,6 +14,7 @@ internal sealed record MonitFrame(DateTime At, List<string> Apps, List<WorkerRow
         var reply = await DaemonClient.RequestAsync(home, new JsonObject { ["command"] = "list" }).WaitAsync(cancellationToken);
         var apps = reply["apps"]!.AsArray().OfType<JsonObject>().Where(a => name is null || a["name"]?.ToString() == name).ToList();
         var rows = apps.SelectMany(WorkerRow.Of).ToList();
+        // cpu %: utime + stime deltas from /proc/PID/stat between two refreshes (CpuSampler), not list's since-start figure.
         var percent = cpu.Sample(rows.Where(r => r.Status != "exited").Select(r => r.Pid).OfType<int>());
         rows = [.. rows.Select(r => r with { CpuPercent = r.Pid is int pid ? percent.GetValueOrDefault(pid) : null })];
         var names = apps.Select(a => a["name"]!.ToString()).ToList();

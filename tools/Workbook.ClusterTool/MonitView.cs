@@ -28,7 +28,7 @@ internal sealed class MonitView(Home home, TimeSpan refresh, int lines)
         }
         var parts = new List<IRenderable> { new Markup($"[bold]dotnet cluster monit[/] {Markup.Escape(Heading(frame))}") };
         parts.Add(frame.Rows.Count == 0 ? new Markup("no apps (dotnet cluster start)") : table);
-        foreach (var app in frame.Apps)
+        foreach (var app in lines == 0 ? [] : frame.Apps)
         {
             var log = frame.Logs[app];
             parts.Add(new Panel(new Text(log.Count == 0 ? " " : string.Join('\n', log))).Header(Markup.Escape(LogHeading(app))).Expand());
@@ -48,7 +48,7 @@ internal sealed class MonitView(Home home, TimeSpan refresh, int lines)
             var widths = Enumerable.Range(0, WorkerRow.Columns.Length).Select(i => cells.Max(c => c[i].Length)).ToArray();
             foreach (var row in cells) text.AppendLine(string.Join("  ", row.Select((cell, i) => i < 4 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))));
         }
-        foreach (var app in frame.Apps)
+        foreach (var app in lines == 0 ? [] : frame.Apps)
         {
             text.AppendLine($"{LogHeading(app)}:");
             foreach (var line in frame.Logs[app]) text.AppendLine("  " + line);
@@ -61,7 +61,7 @@ internal sealed class MonitView(Home home, TimeSpan refresh, int lines)
         $"{frame.At.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}: {frame.Summary()}; cpu % is the share of one core " +
         $"over the last {refresh.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
 
-    private string LogHeading(string app) => $"{app}: the last {lines} lines of {home.AppLog(app)}";
+    private string LogHeading(string app) => $"{app}: the last {(lines == 1 ? "line" : $"{lines} lines")} of {home.AppLog(app)}";
 
     private static string Colour(string status) => status switch
     {
