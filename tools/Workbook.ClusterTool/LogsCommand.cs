@@ -33,16 +33,10 @@ internal sealed class LogsCommand : AsyncCommand<LogsSettings>
             Console.Error.WriteLine($"dotnet-cluster: no log of an app named '{settings.Name}' ({path})");
             return 1;
         }
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(file);
-        var last = new Queue<string>();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            last.Enqueue(line);
-            if (last.Count > settings.Lines) last.Dequeue();
-        }
-        foreach (var line in last) Console.WriteLine(line);
+        await using var file = LogTail.Open(path);
+        foreach (var line in await LogTail.LastLinesAsync(file, settings.Lines, cancellationToken)) Console.WriteLine(line);
         if (!settings.Follow) return 0;
+        using var reader = new StreamReader(file);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         try

@@ -22,6 +22,9 @@ app.Configure(config =>
     config.AddCommand<DescribeCommand>("describe").WithDescription("Shows one app in detail: its .dll, folder, arguments, address and workers.");
     config.AddCommand<AppCommand>("stop").WithDescription("Stops an app's workers (or all apps'); it stays in the list.");
     config.AddCommand<AppCommand>("delete").WithDescription("Stops an app (or all) and removes it from the list.");
+    config.AddCommand<MonitCommand>("monit")
+        .WithDescription("A live dashboard of every app (or one): a row per worker with its cpu % over the last refresh and memory, and the apps' last log lines.")
+        .WithExample("monit", "--refresh", "2");
     config.AddCommand<LogsCommand>("logs").WithDescription("Prints an app's log: every worker's output, each line with its worker's id.");
     config.AddCommand<KillCommand>("kill").WithDescription("Stops every app and the daemon.");
     config.AddCommand<DaemonCommand>("daemon").IsHidden();
