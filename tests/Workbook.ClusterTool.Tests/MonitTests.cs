@@ -37,7 +37,7 @@ public class MonitTests
     }
 
     [Fact]
-    public async Task Monit_names_an_unknown_app_with_exit_code_2_and_without_a_daemon_says_so_and_starts_none()
+    public async Task Monit_names_an_unknown_app_with_exit_code_1_as_list_does_and_without_a_daemon_says_so_and_starts_none()
     {
         await using var home = new DaemonHome();
         var (code, _, stderr) = await home.RunAsync("monit", "--count", "1");
@@ -47,7 +47,7 @@ public class MonitTests
 
         await home.StartAppAsync();
         (code, var stdout, stderr) = await home.RunAsync("monit", "nope", "--count", "1");
-        Assert.Equal(2, code);
+        Assert.Equal(1, code);
         Assert.Contains("no app named 'nope' (see dotnet cluster list)", stderr);
         Assert.Empty(stdout);
 

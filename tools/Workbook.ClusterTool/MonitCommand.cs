@@ -45,7 +45,7 @@ internal sealed class MonitCommand : AsyncCommand<MonitSettings>
         if (settings.Name is { } name && first.Apps.Count == 0)
         {
             Console.Error.WriteLine($"dotnet-cluster: no app named '{name}' (see dotnet cluster list)");
-            return ToolCommandLine.BadArguments;
+            return 1; // as every other command answers an unknown name
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM }
