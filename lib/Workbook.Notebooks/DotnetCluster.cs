@@ -37,7 +37,7 @@ public sealed class DotnetCluster : IAsyncDisposable
     {
         var tool = ChildProcess.Spawn(DotnetHost(), [ToolDll, .. args], new SpawnOptions
         {
-            Env = EnvironmentWith(("DOTNET_CLUSTER_HOME", Home)),
+            Env = Programs.EnvironmentWith(("DOTNET_CLUSTER_HOME", Home)),
         });
         var stdout = tool.Stdout!.ReadToEndAsync();
         var stderr = tool.Stderr!.ReadToEndAsync();
@@ -57,20 +57,12 @@ public sealed class DotnetCluster : IAsyncDisposable
         {
             Cwd = cwd,
             // No build server may outlive the build.
-            Env = EnvironmentWith(("MSBUILDDISABLENODEREUSE", "1"), ("DOTNET_CLI_USE_MSBUILD_SERVER", "0")),
+            Env = Programs.EnvironmentWith(("MSBUILDDISABLENODEREUSE", "1"), ("DOTNET_CLI_USE_MSBUILD_SERVER", "0")),
         });
         var output = dotnet.Stdout!.ReadToEndAsync();
         var errors = dotnet.Stderr!.ReadToEndAsync();
         var exit = await dotnet.Closed.WaitAsync(Limit);
         if (!exit.Success) throw new InvalidOperationException($"dotnet {string.Join(' ', args)} failed ({exit}):\n{await output}{await errors}");
-    }
-
-    /// <summary>This process's environment with <paramref name="extra"/> set (SpawnOptions.Env replaces the whole environment, as Node's env does).</summary>
-    private static Dictionary<string, string> EnvironmentWith(params (string Name, string Value)[] extra)
-    {
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        foreach (var (name, value) in extra) env[name] = value;
-        return env;
     }
 
     private static string DotnetHost() =>

@@ -120,7 +120,7 @@ public sealed partial class NodeProgram : IAsyncDisposable
         if (!File.Exists(script))
             throw new FileNotFoundException($"No Node program '{program}' in {Folder}; there are: " +
                 string.Join(", ", Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.js").Select(Path.GetFileName) : []) + ".", script);
-        var port = FreePort();
+        var port = Programs.FreePort();
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         foreach (var (name, value) in env ?? new Dictionary<string, string>()) environment[name] = value;
@@ -196,13 +196,6 @@ public sealed partial class NodeProgram : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^Started process (\d+)")]
