@@ -71,6 +71,24 @@ internal sealed class HttpConnection : IDisposable
 
     public void Dispose() => _socket.Dispose();
 
+    /// <summary>
+    /// Whether this idle connection can no longer carry a request: the server closed it (its FIN or reset has
+    /// arrived) or sent something unasked. Every HTTP client's pool checks this before reusing a connection (.NET's
+    /// HttpClient, browsers, Node's agent), so a server that closes idle keep-alive connections costs them nothing;
+    /// only a request already on its way when the close comes can fail.
+    /// </summary>
+    public bool IsClosedWhileIdle()
+    {
+        try
+        {
+            return _socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HttpAnswer> ReadResponseAsync(ReadOnlyMemory<byte> attributeBy)
     {

@@ -199,7 +199,8 @@ public sealed class LoadRun
 
     private async Task OneOpenRequestAsync(ConcurrentStack<HttpConnection> pool, long scheduledAt)
     {
-        pool.TryPop(out var connection);
+        HttpConnection? connection;
+        while (pool.TryPop(out connection) && connection.IsClosedWhileIdle()) Release(connection); // as a client's pool does
         connection = await ExchangeAsync(connection, scheduledAt).ConfigureAwait(false);
         if (connection is not null) pool.Push(connection);
     }

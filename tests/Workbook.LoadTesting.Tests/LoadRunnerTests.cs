@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Workbook.Testing;
 
@@ -115,6 +116,29 @@ public class LoadRunnerTests
         Assert.InRange(result.Latency.Max.TotalMilliseconds, 900, 1500); // the first request waited ~1 s from its scheduled time
         Assert.Equal(0, result.Timeline[0].Ok);                  // nothing completed during the stall
         Assert.True(result.Timeline[1].Ok >= 90, $"{result.Timeline[1].Ok} completed just after the stall");
+    }
+
+    [Fact]
+    public async Task The_open_model_does_not_send_on_a_keep_alive_connection_the_server_closed_while_it_was_idle()
+    {
+        // Kestrel closes a keep-alive connection idle for 100 ms (it looks about once a second), so the pooled
+        // connections are closed when the slow second phase comes back. An HTTP client's pool notices, connects anew.
+        var connections = new List<string>();
+        await using var server = await TestServer.StartAsync(
+            app => app.MapGet("/", async (HttpContext context) => { lock (connections) connections.Add(context.Connection.Id); await Task.Delay(20); return "Ok"; }),
+            builder => builder.WebHost.ConfigureKestrel(k => k.Limits.KeepAliveTimeout = TimeSpan.FromMilliseconds(100)));
+        var result = await LoadRunner.RunAsync(new LoadTest
+        {
+            Url = server.Url,
+            Connection = ConnectionMode.KeepAlive,
+            Load = [Load.Inject(50, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), Load.Inject(1, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(5))],
+        });
+
+        Assert.True(result.Failed == 0, $"{result.Failed} failed: {result.DescribeFailures("none")}");
+        Assert.Equal(result.Requests, result.Ok);
+        // The second phase's requests come at 0 and 2.5 s into it: the last finds every pooled connection closed.
+        Assert.True(!connections.SkipLast(1).Contains(connections[^1]),
+            $"the last request came on a new connection, the server having closed the idle ones: {string.Join(", ", connections.TakeLast(4))}");
     }
 
     [Fact]

@@ -10,11 +10,12 @@ namespace Workbook.Testing;
 /// <summary>A real Kestrel server on a free loopback port, for one test.</summary>
 public sealed record TestServer(WebApplication App, Uri Url) : IAsyncDisposable
 {
-    public static async Task<TestServer> StartAsync(Action<WebApplication> map)
+    public static async Task<TestServer> StartAsync(Action<WebApplication> map, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         await app.StartAsync();
