@@ -68,12 +68,14 @@ public sealed partial class ClusterToolHome : IAsyncDisposable
         return workers;
     }
 
-    /// <summary>The daemon's resident memory (VmRSS, KiB) and open descriptors now.</summary>
-    public (long RssKb, int Fds) DaemonFootprint()
+    /// <summary>The daemon's resident memory (VmRSS, KiB) and open descriptors now, and of those how many are pipes and sockets.</summary>
+    public (long RssKb, int Fds, int Pipes, int Sockets) DaemonFootprint()
     {
         var pid = DaemonPid ?? throw new InvalidOperationException("the daemon has not started");
         var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"));
-        return (long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length);
+        var targets = Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(fd => new FileInfo(fd).LinkTarget ?? "").ToList();
+        return (long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), targets.Count,
+            targets.Count(t => t.StartsWith("pipe:")), targets.Count(t => t.StartsWith("socket:")));
     }
 
     private async Task RunAsync(params string[] args) =>

@@ -23,7 +23,7 @@ public static class SoakBenchmark
     /// <summary>The oldest worker is killed only once it has run this long: past the restart policy's minimum uptime, listening.</summary>
     private static readonly TimeSpan VictimAge = TimeSpan.FromSeconds(3);
 
-    private sealed record Sample(double ElapsedS, long RssKb, int Fds, int Workers, long Requests, long Failed, int Crashes, int Reloads, string LoadAverage);
+    private sealed record Sample(double ElapsedS, long RssKb, int Fds, int Pipes, int Sockets, int Workers, long Requests, long Failed, int Crashes, int Reloads, string LoadAverage);
 
     public static async Task<int> RunAsync(int minutes, string outDir, CancellationToken cancellationToken)
     {
@@ -138,12 +138,12 @@ public static class SoakBenchmark
         for (var due = TimeSpan.Zero; due <= duration; due += SampleEvery)
         {
             await Until(clock, due, token);
-            var (rss, fds) = home.DaemonFootprint();
+            var (rss, fds, pipes, sockets) = home.DaemonFootprint();
             var progress = runs.Select(r => r.Progress).ToList();
-            var sample = new Sample(Math.Round(clock.Elapsed.TotalSeconds, 1), rss, fds, home.Workers().Count, progress.Sum(p => p.Requests),
+            var sample = new Sample(Math.Round(clock.Elapsed.TotalSeconds, 1), rss, fds, pipes, sockets, home.Workers().Count, progress.Sum(p => p.Requests),
                 progress.Sum(p => p.Failed), events.Crashes, events.Reloads, Machine.LoadAverage().Split(' ')[0]);
             lock (samples) samples.Add(sample);
-            Console.WriteLine($"  {sample.ElapsedS,6:0} s: daemon {rss / 1024.0,6:0.0} MiB, {fds} fds; {sample.Workers} workers; {sample.Requests:N0} requests, " +
+            Console.WriteLine($"  {sample.ElapsedS,6:0} s: daemon {rss / 1024.0,6:0.0} MiB, {fds} fds ({pipes} pipes, {sockets} sockets); {sample.Workers} workers; {sample.Requests:N0} requests, " +
                               $"{sample.Failed} failed; {sample.Crashes} crashes, {sample.Reloads} reloads; load {sample.LoadAverage}");
         }
     }
@@ -155,9 +155,9 @@ public static class SoakBenchmark
 
     private static void Write(string outDir, Machine machine, int minutes, List<Sample> samples, SoakAttribution events, List<LoadResult> results, string loadBefore)
     {
-        var table = new CsvTable("soak", "elapsed_s", "daemon_rss_kib", "daemon_fds", "workers", "requests", "failed", "crashes", "reloads", "load_average_1min");
+        var table = new CsvTable("soak", "elapsed_s", "daemon_rss_kib", "daemon_fds", "daemon_pipes", "daemon_sockets", "workers", "requests", "failed", "crashes", "reloads", "load_average_1min");
         foreach (var s in samples)
-            table.Add("sample every 10 s", "dotnet cluster daemon", s.ElapsedS, s.RssKb, s.Fds, s.Workers, s.Requests, s.Failed, s.Crashes, s.Reloads, s.LoadAverage);
+            table.Add("sample every 10 s", "dotnet cluster daemon", s.ElapsedS, s.RssKb, s.Fds, s.Pipes, s.Sockets, s.Workers, s.Requests, s.Failed, s.Crashes, s.Reloads, s.LoadAverage);
         Console.WriteLine($"wrote {table.Write(outDir, machine, 1, minutes * 60)} ({table.Count} rows)");
 
         var md = new StringBuilder();
@@ -172,6 +172,7 @@ public static class SoakBenchmark
             md.AppendLine($"- requests: {results.Sum(r => r.Requests):N0}; failed: {results.Sum(r => r.Failed):N0} " +
                           $"({string.Join("; ", results.Select(r => $"{r.Label}: {r.DescribeFailures("none")}"))})");
             md.AppendLine($"- **failed on reloads: {onReloads}** (target 0); on crashes: {onCrashes}; unattributed: {other}");
+            md.AppendLine($"- on reloads, by load: {string.Join("; ", results.Select(r => $"{r.Label} {events.Attribute([r]).OnReloads}"))}");
             if (reloadSeconds.Count > 0) md.AppendLine($"- the seconds of the failures on reloads (failed): {string.Join(", ", reloadSeconds)}");
         }
         else md.AppendLine("- the load runs did not complete (stopped early): failures are not attributed");
