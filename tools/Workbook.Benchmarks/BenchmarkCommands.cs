@@ -54,6 +54,16 @@ internal sealed class AvailabilityArgs : BenchmarkArgs
     public int Repetitions { get; init; } = 10;
 }
 
+/// <summary>The soak: its length, bounded.</summary>
+internal sealed class SoakArgs : BenchmarkArgs
+{
+    [CommandOption("--minutes <N>")]
+    [Description("Minutes of load, crashes and reloads")]
+    [DefaultValue(20)]
+    [Within(1, 120)]
+    public int Minutes { get; init; } = 20;
+}
+
 /// <summary>Runs of a few seconds, repeated in interleaved rounds.</summary>
 internal class SessionsArgs : BenchmarkArgs
 {
@@ -97,7 +107,7 @@ internal sealed class ReportArgs : CommandSettings
     public string? Out { get; init; }
 
     [CommandOption("--only <TOPICS>")]
-    [Description("Only these topics, comma-separated: cluster-policies, node-vs-ours, availability, rolling-restart, worker-start, load-runner. Default: all")]
+    [Description("Only these topics, comma-separated: cluster-policies, node-vs-ours, availability, rolling-restart, cluster-tool, worker-start, load-runner. Default: all")]
     public string? Only { get; init; }
 
     public override ValidationResult Validate()
@@ -130,6 +140,12 @@ internal sealed class SessionsCommand : AsyncCommand<SessionsArgs>
 {
     public override Task<int> ExecuteAsync(CommandContext context, SessionsArgs s, CancellationToken cancellationToken) =>
         SessionsBenchmark.RunAsync(s.Seconds, s.Rounds, s.Out);
+}
+
+internal sealed class SoakCommand : AsyncCommand<SoakArgs>
+{
+    public override Task<int> ExecuteAsync(CommandContext context, SoakArgs s, CancellationToken cancellationToken) =>
+        SoakBenchmark.RunAsync(s.Minutes, s.Out, cancellationToken);
 }
 
 internal sealed class ReportCommand : AsyncCommand<ReportArgs>

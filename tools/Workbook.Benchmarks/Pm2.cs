@@ -42,13 +42,28 @@ public sealed class Pm2 : IAsyncDisposable
         }
     }
 
-    /// <summary><c>pm2 start server.js -i 2</c> on a free port; returns once the port answers.</summary>
-    public static async Task<Pm2> StartAsync(string bin, string serverJs, long work)
+    /// <summary><c>pm2 start server.js -i 2</c> on a free port, with a daemon of its own; returns when the command does.</summary>
+    public static async Task<Pm2> LaunchAsync(string bin, string serverJs, long work)
     {
         var pm2 = new Pm2(bin, Directory.CreateTempSubdirectory("workbook-pm2-").FullName);
         var port = RunningServer.FreePort();
         pm2.Url = new Uri($"http://127.0.0.1:{port}/");
-        await pm2.RunAsync("start", serverJs, "-i", "2", "--name", AppName, "--", port.ToString(), work.ToString());
+        try
+        {
+            await pm2.RunAsync("start", serverJs, "-i", "2", "--name", AppName, "--", port.ToString(), work.ToString());
+        }
+        catch (Exception)
+        {
+            await pm2.DisposeAsync(); // its daemon may be running
+            throw;
+        }
+        return pm2;
+    }
+
+    /// <summary><see cref="LaunchAsync"/>, then returns once the port answers.</summary>
+    public static async Task<Pm2> StartAsync(string bin, string serverJs, long work)
+    {
+        var pm2 = await LaunchAsync(bin, serverJs, work);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
@@ -61,6 +76,11 @@ public sealed class Pm2 : IAsyncDisposable
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
+            }
+            catch (Exception)
+            {
+                await pm2.DisposeAsync(); // it never answered: its daemon goes too
+                throw;
             }
         }
     }

@@ -9,7 +9,7 @@ namespace Workbook.Benchmarks;
 /// <summary>
 /// The performance report: what the cluster, availability and load-runner benchmarks measured, side by side in one
 /// run on this machine, with the measurements of those benchmarks (nothing re-implemented here). One CSV per topic —
-/// cluster-policies, node-vs-ours, availability, rolling-restart, worker-start, load-runner — each written as soon as
+/// cluster-policies, node-vs-ours, availability, rolling-restart, cluster-tool, worker-start, load-runner — each written as soon as
 /// it is measured, and report.md. Every load run lasts <c>seconds</c> (the rolling restarts come at 30% and 60% of
 /// it; the crash timer is the notes' 10 s whatever its length); every comparison runs <c>rounds</c> times,
 /// interleaved. Rows that need a missing tool (node, ab, wrk, pm2) are skipped, and so is a topic that fails; the
@@ -30,7 +30,7 @@ public sealed class ReportBenchmark
     private TimeSpan Duration => TimeSpan.FromSeconds(_seconds);
 
     /// <summary>The topics, in the order they run; each is one CSV.</summary>
-    public static readonly string[] Topics = ["cluster-policies", "node-vs-ours", "availability", "rolling-restart", "worker-start", "load-runner"];
+    public static readonly string[] Topics = ["cluster-policies", "node-vs-ours", "availability", "rolling-restart", "cluster-tool", "worker-start", "load-runner"];
 
     /// <summary>The names in a comma-separated <c>--only</c> list that are not topics.</summary>
     public static List<string> UnknownTopics(string? only) => Selected(only).Except(Topics).ToList();
@@ -56,6 +56,8 @@ public sealed class ReportBenchmark
             ("node-vs-ours", "Ours vs Node's cluster (2 workers each; one process each for the notes' loop)", run.NodeVsOursAsync),
             ("availability", "Availability under random crashes (the notes' server and timer)", run.AvailabilityAsync),
             ("rolling-restart", "Two rolling restarts (at 30% and 60% of the run)", run.RollingRestartAsync),
+            ("cluster-tool", "dotnet cluster vs PM2 (2 instances each): two reloads under load, and start to ready",
+                () => ClusterToolBenchmark.MeasureAsync(run.Duration, rounds, quick ? 2 : 5, pm2, run.Have)),
             ("worker-start", "Starting a worker, and memory", run.WorkerStartAsync),
             ("load-runner", "Our load runner vs wrk (examples/ComputeServer)", run.LoadRunnerAsync),
         };
