@@ -151,6 +151,7 @@ public sealed partial class ChildProcess
     private void OnExited(ChildExit exit)
     {
         lock (_gate) _exit = exit;
+        Stdin?.CloseAfterExit(); // as Node destroys child.stdin on exit: nobody reads it any more
         _logger?.LogDebug("{Command} (pid {Pid}) exited with {Exit}", SpawnFile, Pid, exit);
         _exitEvent.Fire(exit);
         _exited.TrySetResult(exit);

@@ -12,6 +12,7 @@ public sealed class ChildWritable
     private readonly object _gate = new();
     private readonly bool _notStarted;
     private bool _ended;
+    private bool _childExited;
 
     internal ChildWritable(Stream pipe, string name)
     {
@@ -50,6 +51,7 @@ public sealed class ChildWritable
     {
         lock (_gate)
         {
+            if (_childExited) throw new IOException($"{Name} is closed on the child's side: the child exited, and its stdin was closed with it.");
             if (_ended) throw new InvalidOperationException($"{Name} was already ended; nothing more can be written.");
             if (_notStarted) throw new IOException($"{Name}: the child could not be started, so nothing can be written to it (its Error event says why).");
             try
@@ -85,6 +87,13 @@ public sealed class ChildWritable
                 return false;
             }
         }
+    }
+
+    /// <summary>The child exited: the pipe is closed (its descriptor freed now, not by the garbage collector), and a later write says why.</summary>
+    internal void CloseAfterExit()
+    {
+        lock (_gate) _childExited = !_ended;
+        TryEnd();
     }
 
     internal void TryEnd()

@@ -58,6 +58,17 @@ public class PipeTests
     }
 
     [Fact]
+    public async Task A_child_that_exits_has_its_stdin_closed_at_once_not_when_the_garbage_collector_comes()
+    {
+        // A cluster primary replaces crashed workers for days: each one's stdin pipe left open would be a descriptor.
+        var child = ChildProcess.Spawn("true");
+        await child.Exited.WaitAsync(Run.Timeout);
+
+        Assert.True(child.Stdin!.Ended);
+        Assert.False(child.Stdin.Stream.CanWrite, "the pipe's stream is disposed");
+    }
+
+    [Fact]
     public async Task Writing_to_a_child_that_exited_raises_a_clear_IOException()
     {
         var child = ChildProcess.Spawn("true");
