@@ -68,13 +68,17 @@ public sealed partial class ClusterToolHome : IAsyncDisposable
         return workers;
     }
 
-    /// <summary>The daemon's resident memory (VmRSS, KiB) and open descriptors now, and of those how many are pipes and sockets.</summary>
-    public (long RssKb, int Fds, int Pipes, int Sockets) DaemonFootprint()
+    /// <summary>
+    /// The daemon's resident memory now (VmRSS, KiB, and of it RssAnon: heaps, stacks, JIT-compiled code; RssFile: mapped
+    /// files such as the runtime's and the framework's assemblies) and its open descriptors, of those how many are pipes and sockets.
+    /// </summary>
+    public (long RssKb, long AnonKb, long FileKb, int Fds, int Pipes, int Sockets) DaemonFootprint()
     {
         var pid = DaemonPid ?? throw new InvalidOperationException("the daemon has not started");
-        var rss = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"));
+        var status = File.ReadLines($"/proc/{pid}/status").ToList();
+        long Kb(string field) => long.Parse(status.First(l => l.StartsWith(field)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         var targets = Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(fd => new FileInfo(fd).LinkTarget ?? "").ToList();
-        return (long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), targets.Count,
+        return (Kb("VmRSS:"), Kb("RssAnon:"), Kb("RssFile:"), targets.Count,
             targets.Count(t => t.StartsWith("pipe:")), targets.Count(t => t.StartsWith("socket:")));
     }
 

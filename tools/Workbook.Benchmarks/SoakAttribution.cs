@@ -8,11 +8,17 @@ namespace Workbook.Benchmarks;
 /// a second that overlaps a reload window — from the <c>reload</c> command's start to 2 s after it returned — counts
 /// for reloads (also if a crash window overlaps it too: the reload target is then the stricter); else a second that
 /// overlaps a crash window — 3 s from the kill — counts for crashes; else it is unattributed. The soak kills no worker
-/// from 4 s before a reload until 2 s after it, so a reload window holds no crash of its own.
+/// from 4 s before a reload until <see cref="KillsResume"/> after its window, so no second of a reload window holds a crash's failures.
 /// </summary>
 public sealed class SoakAttribution
 {
     public static readonly TimeSpan AfterReload = TimeSpan.FromSeconds(2), AfterCrash = TimeSpan.FromSeconds(3), BeforeReload = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// How long after a reload window the kills resume: more than a second, since failures are counted per whole
+    /// second; with half a second, a kill's failures could land in the second the window ended in, and count for it.
+    /// </summary>
+    public static readonly TimeSpan KillsResume = TimeSpan.FromSeconds(1.5);
 
     private readonly List<(TimeSpan From, TimeSpan To)> _reloads = [];
     private readonly List<TimeSpan> _crashes = [];

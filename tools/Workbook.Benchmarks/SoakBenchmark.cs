@@ -23,7 +23,7 @@ public static class SoakBenchmark
     /// <summary>The oldest worker is killed only once it has run this long: past the restart policy's minimum uptime, listening.</summary>
     private static readonly TimeSpan VictimAge = TimeSpan.FromSeconds(3);
 
-    private sealed record Sample(double ElapsedS, long RssKb, int Fds, int Pipes, int Sockets, int Workers, long Requests, long Failed, int Crashes, int Reloads, string LoadAverage);
+    private sealed record Sample(double ElapsedS, long RssKb, long AnonKb, long FileKb, int Fds, int Pipes, int Sockets, int Workers, long Requests, long Failed, int Crashes, int Reloads, string LoadAverage);
 
     public static async Task<int> RunAsync(int minutes, string outDir, CancellationToken cancellationToken)
     {
@@ -100,7 +100,7 @@ public static class SoakBenchmark
         }
     }
 
-    /// <summary>About every 2 s the oldest worker, once it has run 3 s; none from 4 s before a reload is due until 2 s after it returned.</summary>
+    /// <summary>About every 2 s the oldest worker, once it has run 3 s; none from 4 s before a reload is due until 3.5 s after it returned.</summary>
     private static async Task CrashesAsync(ClusterToolHome home, SoakAttribution events, Stopwatch clock, TimeSpan duration, CancellationToken token)
     {
         var next = CrashEvery;
@@ -113,7 +113,7 @@ public static class SoakBenchmark
             // A reload runs from its due time until it returns: it is running while fewer reloads are done than are due.
             var reloadRunning = events.Reloads < (int)(now.Ticks / ReloadEvery.Ticks);
             if (now < next || reloadRunning || nextReload - now < SoakAttribution.BeforeReload) continue;
-            if (events.Reloads > 0 && sinceReload < SoakAttribution.AfterReload + TimeSpan.FromSeconds(0.5) + LastReloadLength(events)) continue;
+            if (events.Reloads > 0 && sinceReload < SoakAttribution.AfterReload + SoakAttribution.KillsResume + LastReloadLength(events)) continue;
             var victim = home.Workers().Where(w => w.Age >= VictimAge).OrderByDescending(w => w.Age).FirstOrDefault();
             if (victim.Pid == 0) continue;
             try
@@ -138,9 +138,9 @@ public static class SoakBenchmark
         for (var due = TimeSpan.Zero; due <= duration; due += SampleEvery)
         {
             await Until(clock, due, token);
-            var (rss, fds, pipes, sockets) = home.DaemonFootprint();
+            var (rss, anon, file, fds, pipes, sockets) = home.DaemonFootprint();
             var progress = runs.Select(r => r.Progress).ToList();
-            var sample = new Sample(Math.Round(clock.Elapsed.TotalSeconds, 1), rss, fds, pipes, sockets, home.Workers().Count, progress.Sum(p => p.Requests),
+            var sample = new Sample(Math.Round(clock.Elapsed.TotalSeconds, 1), rss, anon, file, fds, pipes, sockets, home.Workers().Count, progress.Sum(p => p.Requests),
                 progress.Sum(p => p.Failed), events.Crashes, events.Reloads, Machine.LoadAverage().Split(' ')[0]);
             lock (samples) samples.Add(sample);
             Console.WriteLine($"  {sample.ElapsedS,6:0} s: daemon {rss / 1024.0,6:0.0} MiB, {fds} fds ({pipes} pipes, {sockets} sockets); {sample.Workers} workers; {sample.Requests:N0} requests, " +
@@ -155,9 +155,9 @@ public static class SoakBenchmark
 
     private static void Write(string outDir, Machine machine, int minutes, List<Sample> samples, SoakAttribution events, List<LoadResult> results, string loadBefore)
     {
-        var table = new CsvTable("soak", "elapsed_s", "daemon_rss_kib", "daemon_fds", "daemon_pipes", "daemon_sockets", "workers", "requests", "failed", "crashes", "reloads", "load_average_1min");
+        var table = new CsvTable("soak", "elapsed_s", "daemon_rss_kib", "daemon_rss_anon_kib", "daemon_rss_file_kib", "daemon_fds", "daemon_pipes", "daemon_sockets", "workers", "requests", "failed", "crashes", "reloads", "load_average_1min");
         foreach (var s in samples)
-            table.Add("sample every 10 s", "dotnet cluster daemon", s.ElapsedS, s.RssKb, s.Fds, s.Pipes, s.Sockets, s.Workers, s.Requests, s.Failed, s.Crashes, s.Reloads, s.LoadAverage);
+            table.Add("sample every 10 s", "dotnet cluster daemon", s.ElapsedS, s.RssKb, s.AnonKb, s.FileKb, s.Fds, s.Pipes, s.Sockets, s.Workers, s.Requests, s.Failed, s.Crashes, s.Reloads, s.LoadAverage);
         Console.WriteLine($"wrote {table.Write(outDir, machine, 1, minutes * 60)} ({table.Count} rows)");
 
         var md = new StringBuilder();
@@ -182,7 +182,11 @@ public static class SoakBenchmark
         var steady = samples.Where(s => s.ElapsedS >= 120).ToList();
         if (steady.Count >= 2)
         {
-            foreach (var (name, value) in new (string, Func<Sample, double>)[] { ("resident memory (KiB)", s => s.RssKb), ("open descriptors", s => s.Fds) })
+            foreach (var (name, value) in new (string, Func<Sample, double>)[]
+                     {
+                         ("resident memory (KiB)", s => s.RssKb), ("  of it anonymous (KiB)", s => s.AnonKb), ("  of it mapped files (KiB)", s => s.FileKb),
+                         ("open descriptors", s => s.Fds),
+                     })
             {
                 double first = value(steady[0]), last = value(steady[^1]), deviation = steady.Max(s => Math.Abs(value(s) - first)) / first * 100;
                 md.AppendLine($"- daemon {name}: {first:0} at {steady[0].ElapsedS:0} s, {last:0} at {steady[^1].ElapsedS:0} s " +
@@ -200,5 +204,6 @@ public static class SoakBenchmark
 
     private const string SoakAttributionRule = "Attribution (by the second a request failed in, on the soak's clock): a second overlapping a reload — the " +
         "`reload` command's start to 2 s after it returned — counts for reloads, also if it overlaps a crash too; else a second overlapping " +
-        "the 3 s after a kill counts for crashes; else unattributed. No worker is killed from 4 s before a reload until 2 s after it.";
+        "the 3 s after a kill counts for crashes; else unattributed. No worker is killed from 4 s before a reload until 3.5 s after it returned " +
+        "(a second and a half after its window, so that a kill's failures never share a second with the window).";
 }
