@@ -29,8 +29,11 @@ internal sealed class DaemonHome : IAsyncDisposable
     {
         var (code, stdout, stderr) = await RunAsync("list");
         Assert.True(code == 0, stdout + stderr);
-        return [.. Regex.Matches(stdout, @"│ web\s+│ \d+\s+│ (\d+)\s+│ online").Select(m => int.Parse(m.Groups[1].Value))];
+        return OnlinePids(stdout);
     }
+
+    /// <summary>The pids a <c>list</c> output shows as online workers of web.</summary>
+    public static List<int> OnlinePids(string list) => [.. Regex.Matches(list, @"│ web\s+│ \d+\s+│ (\d+)\s+│ online").Select(m => int.Parse(m.Groups[1].Value))];
 
     public async ValueTask DisposeAsync()
     {

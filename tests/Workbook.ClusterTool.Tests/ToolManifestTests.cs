@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Workbook.Testing;
 
 namespace Workbook.ClusterTool.Tests;
@@ -30,7 +28,7 @@ public sealed class ToolManifestTests
 
             (code, output) = await DotnetAsync(env, "cluster", "list");
             Assert.True(code == 0, output);
-            var pids = OnlinePids(output);
+            var pids = DaemonHome.OnlinePids(output);
             Assert.Equal(2, pids.Count);
             // The workers' startup hook is the installed package's, in NuGet's cache, not the build's under artifacts/.
             var hooks = File.ReadAllText($"/proc/{pids[0]}/environ").Split('\0').Single(v => v.StartsWith("DOTNET_STARTUP_HOOKS="));
@@ -41,7 +39,7 @@ public sealed class ToolManifestTests
             (code, output) = await DotnetAsync(env, "cluster", "reload", "web");
             Assert.True(code == 0, output);
             (code, output) = await DotnetAsync(env, "cluster", "list");
-            var replaced = OnlinePids(output);
+            var replaced = DaemonHome.OnlinePids(output);
             Assert.Equal(2, replaced.Count);
             Assert.Empty(replaced.Intersect(pids));
             (code, output) = await DotnetAsync(env, "cluster", "kill");
@@ -55,18 +53,10 @@ public sealed class ToolManifestTests
         }
     }
 
-    private static List<int> OnlinePids(string list) => [.. Regex.Matches(list, @"│ web\s+│ \d+\s+│ (\d+)\s+│ online").Select(m => int.Parse(m.Groups[1].Value))];
-
     /// <summary><c>dotnet ARGS</c> at the repository's root, as a user types it there: the exit code and all it printed.</summary>
     private static async Task<(int Code, string Output)> DotnetAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", args) { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await ToolProcess.DotnetAsync(Root, environment, args);
+        return (code, stdout + stderr);
     }
 }
