@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using Workbook.LoadTesting;
 using Workbook.Testing;
 
@@ -156,6 +157,28 @@ public class DaemonTests
         await home.StartAppAsync();
         Assert.Equal(2, (await home.OnlinePidsAsync()).Count);
     }
+
+    [Fact]
+    public async Task The_daemon_holds_malloc_to_two_arenas_and_its_workers_get_the_environment_it_was_started_from()
+    {
+        await using var home = new DaemonHome();
+        await home.StartAppAsync();
+        var ours = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"); // a user's own choice is kept for both
+
+        var daemon = int.Parse(Regex.Match(File.ReadAllText(Path.Combine(home.Folder, "daemon.log")), @"daemon (\d+) serving").Groups[1].Value);
+        Assert.Equal(ours ?? "2", EnvironmentOf(daemon).GetValueOrDefault("MALLOC_ARENA_MAX"));
+        foreach (var worker in await home.OnlinePidsAsync())
+        {
+            var env = EnvironmentOf(worker);
+            Assert.Equal(ours, env.GetValueOrDefault("MALLOC_ARENA_MAX"));
+            Assert.DoesNotContain(env.Keys, k => k.StartsWith("DOTNET_CLUSTER_DAEMON", StringComparison.Ordinal));
+            Assert.Equal(home.Folder, env["DOTNET_CLUSTER_HOME"]); // what the daemon was started with
+        }
+    }
+
+    private static Dictionary<string, string> EnvironmentOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
 
     [Fact]
     public async Task A_malformed_or_oversized_message_gets_an_error_reply_and_the_daemon_keeps_running()

@@ -53,7 +53,7 @@ internal static class DaemonClient
         var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
         // Its own session (setsid) and no stdio of ours: the terminal closing or this command ending does not reach it.
         var daemon = ChildProcess.Spawn(host, [typeof(DaemonClient).Assembly.Location, "daemon"],
-            new SpawnOptions { Detached = true, Stdio = StdioMode.Ignore, Cwd = home.Folder });
+            new SpawnOptions { Detached = true, Stdio = StdioMode.Ignore, Cwd = home.Folder, Env = DaemonEnvironment.ForDaemon() });
         daemon.Unref();
         var deadline = DateTime.UtcNow + StartLimit;
         while (true)

@@ -7,6 +7,7 @@ internal sealed class DaemonCommand : AsyncCommand
 {
     public override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
+        DaemonEnvironment.ForgetOwn();
         var home = Home.Current.Ensure();
         await using var log = new StreamWriter(Home.Append(home.DaemonLog)) { AutoFlush = true };
         Console.SetOut(TextWriter.Synchronized(log));
