@@ -159,20 +159,24 @@ public class DaemonTests
     }
 
     [Fact]
-    public async Task The_daemon_holds_malloc_to_two_arenas_and_its_workers_get_the_environment_it_was_started_from()
+    public async Task The_daemon_runs_with_its_memory_limits_and_its_workers_with_the_environment_it_was_started_from()
     {
         await using var home = new DaemonHome();
         await home.StartAppAsync();
-        var ours = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"); // a user's own choice is kept for both
+        var limits = new Dictionary<string, string> { ["MALLOC_ARENA_MAX"] = "2", ["DOTNET_GCGen0MaxBudget"] = "400000", ["DOTNET_TieredCompilation"] = "0" };
 
         var daemon = int.Parse(Regex.Match(File.ReadAllText(Path.Combine(home.Folder, "daemon.log")), @"daemon (\d+) serving").Groups[1].Value);
-        Assert.Equal(ours ?? "2", EnvironmentOf(daemon).GetValueOrDefault("MALLOC_ARENA_MAX"));
-        foreach (var worker in await home.OnlinePidsAsync())
+        var workers = await home.OnlinePidsAsync();
+        foreach (var (name, value) in limits)
         {
-            var env = EnvironmentOf(worker);
-            Assert.Equal(ours, env.GetValueOrDefault("MALLOC_ARENA_MAX"));
-            Assert.DoesNotContain(env.Keys, k => k.StartsWith("DOTNET_CLUSTER_DAEMON", StringComparison.Ordinal));
-            Assert.Equal(home.Folder, env["DOTNET_CLUSTER_HOME"]); // what the daemon was started with
+            var users = Environment.GetEnvironmentVariable(name); // a user's own choice is kept, for both
+            Assert.Equal(users ?? value, EnvironmentOf(daemon).GetValueOrDefault(name));
+            foreach (var worker in workers) Assert.Equal(users, EnvironmentOf(worker).GetValueOrDefault(name));
+        }
+        foreach (var worker in workers)
+        {
+            Assert.DoesNotContain(EnvironmentOf(worker).Keys, k => k.StartsWith("DOTNET_CLUSTER_DAEMON", StringComparison.Ordinal));
+            Assert.Equal(home.Folder, EnvironmentOf(worker)["DOTNET_CLUSTER_HOME"]); // what the daemon was started with
         }
     }
 
