@@ -52,7 +52,7 @@ internal static class DaemonClient
         home.Ensure();
         var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
         // Its own session (setsid) and no stdio of ours: the terminal closing or this command ending does not reach it.
-        var daemon = ChildProcess.Spawn(host, [typeof(DaemonClient).Assembly.Location, "daemon"],
+        var daemon = ChildProcess.Spawn(host, [typeof(DaemonClient).Assembly.Location, DaemonCommand.Name],
             new SpawnOptions { Detached = true, Stdio = StdioMode.Ignore, Cwd = home.Folder, Env = DaemonEnvironment.ForDaemon() });
         daemon.Unref();
         var deadline = DateTime.UtcNow + StartLimit;

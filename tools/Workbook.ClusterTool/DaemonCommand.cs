@@ -1,11 +1,15 @@
-using Spectre.Console.Cli;
-
 namespace Workbook.ClusterTool;
 
-/// <summary>The hidden command the CLI starts the daemon with; its own output goes to daemon.log in the home.</summary>
-internal sealed class DaemonCommand : AsyncCommand
+/// <summary>
+/// <c>dotnet-cluster daemon</c>, the hidden command the CLI starts the daemon with; its own output goes to daemon.log in
+/// the home. It bypasses the command line's parser: the daemon compiles every method it runs fully optimized
+/// (<see cref="DaemonEnvironment"/>), and the parser's would cost its start about 50 ms.
+/// </summary>
+internal static class DaemonCommand
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    public const string Name = "daemon";
+
+    public static async Task<int> RunAsync()
     {
         DaemonEnvironment.ForgetOwn();
         var home = Home.Current.Ensure();

@@ -7,6 +7,7 @@ using Workbook.Tools;
 // commands reach over a Unix domain socket (Daemon, DaemonClient, Wire), or in the foreground (--no-daemon).
 // Everything after the first "--" is the app's own arguments, passed to every worker as it is; the tools' shared
 // command line refuses anything it does not know, so the split is made before it parses.
+if (args is [DaemonCommand.Name]) return await DaemonCommand.RunAsync();
 var split = Array.IndexOf(args, "--");
 StartCommand.AppArguments = split < 0 ? [] : args[(split + 1)..];
 var app = new CommandApp();
@@ -27,7 +28,6 @@ app.Configure(config =>
         .WithExample("monit", "--refresh", "2");
     config.AddCommand<LogsCommand>("logs").WithDescription("Prints an app's log: every worker's output, each line with its worker's id.");
     config.AddCommand<KillCommand>("kill").WithDescription("Stops every app and the daemon.");
-    config.AddCommand<DaemonCommand>("daemon").IsHidden();
 });
 try
 {
