@@ -1,68 +1,80 @@
+using System.Collections;
 using System.Text.Json;
 using Workbook.Processes;
 
 namespace Workbook.Notebooks;
 
 /// <summary>
-/// PM2 (when <c>pm2</c> is on PATH, e.g. after <c>npm install -g pm2</c>) running the notes' <c>server.js</c> in
-/// cluster mode, so a chapter can put <c>pm2 reload</c> under the same load as <c>dotnet cluster reload</c>. Its
-/// daemon gets a home of its own (<c>PM2_HOME</c>), so a reader's own PM2 and its apps are not touched; disposing
-/// deletes the app, ends that daemon and removes its home.
+/// PM2 running the notes' <c>server.js</c> in cluster mode, so that <c>pm2 start</c> and <c>pm2 reload</c> can be set
+/// beside ours. The one driver of PM2: this file is compiled into the benchmarks too, beside their own part (where PM2
+/// comes from), as chapter 10's part is here (<c>Pm2.OnPath.cs</c>). Its daemon gets a home of its own
+/// (<c>PM2_HOME</c>), so a reader's own PM2 and its apps are not touched; disposing ends that daemon with the app and
+/// removes its home.
 /// </summary>
-public sealed class Pm2 : IAsyncDisposable
+public sealed partial class Pm2 : IAsyncDisposable
 {
     private const string AppName = "workbook-notes-server";
+    private readonly string _executable, _home;
     private readonly Dictionary<string, string> _env;
-    private readonly string _home;
 
-    private Pm2(string home, int port)
+    private Pm2(string executable, string home, int port)
     {
-        _home = home;
-        _env = Programs.EnvironmentWith(("PM2_HOME", home));
+        (_executable, _home) = (executable, home);
+        // ExecOptions.Env replaces the whole environment, as Node's env does: this process's, with PM2_HOME set.
+        _env = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        _env["PM2_HOME"] = home;
         Url = new Uri($"http://127.0.0.1:{port}/");
     }
-
-    /// <summary>Where <c>pm2</c> is: the first folder on PATH that has it; null when it is not installed.</summary>
-    public static string? Executable { get; } = Programs.Find("pm2");
-
-    /// <summary>Whether PM2 can run here: <c>pm2</c> and <c>node</c> on PATH.</summary>
-    public static bool IsAvailable => Executable is not null && NodeProgram.IsAvailable;
-
-    /// <summary><c>pm2 --version</c>, e.g. <c>7.0.4</c>.</summary>
-    public string Version { get; private set; } = "";
 
     /// <summary>Where the notes' server listens: <c>http://127.0.0.1:PORT/</c>.</summary>
     public Uri Url { get; }
 
+    /// <summary><c>pm2 --version</c>, e.g. <c>7.0.4</c>, once <see cref="StartAsync(string, string, int, long, int)"/> returned.</summary>
+    public string Version { get; private set; } = "";
+
     /// <summary>
-    /// <c>pm2 start server.js -i N</c> (the notes' server, <paramref name="work"/> loop iterations per request) on a
-    /// free port; returns once the port answers. Throws, with nothing left running, when PM2 cannot start it.
+    /// <c>pm2 start SERVERJS -i INSTANCES -- PORT WORK</c> with a daemon of its own; back when the command is. Throws,
+    /// with nothing left running, when PM2 cannot start it.
     /// </summary>
-    public static async Task<Pm2> StartAsync(int instances = 2, long work = 0)
+    public static async Task<Pm2> LaunchAsync(string executable, string serverJs, int instances, long work, int port)
     {
-        if (Executable is null) throw new InvalidOperationException("pm2 is not on PATH (npm install -g pm2).");
-        var pm2 = new Pm2(Directory.CreateTempSubdirectory("workbook-pm2-").FullName, Programs.FreePort());
+        var pm2 = new Pm2(executable, Directory.CreateTempSubdirectory("workbook-pm2-").FullName, port);
         try
         {
-            await pm2.RunAsync("start", Path.Combine(NodeProgram.Folder, "server.js"), "-i", instances.ToString(), "--name", AppName,
-                "--", pm2.Url.Port.ToString(), work.ToString());
-            pm2.Version = (await pm2.RunAsync("--version")).Trim().Split('\n')[^1];
+            await pm2.RunAsync("start", serverJs, "-i", instances.ToString(), "--name", AppName, "--", port.ToString(), work.ToString());
+        }
+        catch
+        {
+            await pm2.DisposeAsync(); // its daemon may be running
+            throw;
+        }
+        return pm2;
+    }
+
+    /// <summary><see cref="LaunchAsync"/>, then back once the port answers (at most 30 s) and PM2 said its version.</summary>
+    public static async Task<Pm2> StartAsync(string executable, string serverJs, int instances, long work, int port)
+    {
+        var pm2 = await LaunchAsync(executable, serverJs, instances, work, port);
+        try
+        {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); ; await Task.Delay(100))
             {
                 try
                 {
                     await http.GetStringAsync(pm2.Url);
-                    return pm2;
+                    break;
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
                 {
                 }
             }
+            pm2.Version = (await pm2.RunAsync("--version")).Trim().Split('\n')[^1];
+            return pm2;
         }
         catch
         {
-            await pm2.DisposeAsync();
+            await pm2.DisposeAsync(); // it never answered: its daemon goes too
             throw;
         }
     }
@@ -90,5 +102,5 @@ public sealed class Pm2 : IAsyncDisposable
     }
 
     private async Task<string> RunAsync(params string[] args) =>
-        (await ChildProcess.ExecFileAsync(Executable!, args, new ExecOptions { Env = _env, Timeout = TimeSpan.FromSeconds(60), MaxBuffer = 4 * 1024 * 1024 })).Stdout;
+        (await ChildProcess.ExecFileAsync(_executable, args, new ExecOptions { Env = _env, Timeout = TimeSpan.FromSeconds(60), MaxBuffer = 4 * 1024 * 1024 })).Stdout;
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Workbook.Cluster;
+using Workbook.Notebooks;
 using static Workbook.Benchmarks.ClusterBenchmark;
 
 namespace Workbook.Benchmarks;
@@ -26,7 +27,7 @@ public static class AvailabilityBenchmark
         var results = new Dictionary<string, object>();
         var report = new StringBuilder();
         report.AppendLine($"Availability benchmark — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, " +
-                          $"{RuntimeInformation.OSDescription}; Node {(node ? "yes" : "not installed")}, PM2 {(pm2 is null ? "not installed" : Pm2.Version)}");
+                          $"{RuntimeInformation.OSDescription}; Node {(node ? "yes" : "not installed")}, PM2 {(pm2 is null ? "not installed" : Pm2.PinnedVersion)}");
         report.AppendLine("Every server on 127.0.0.1 of this machine (2 workers), sharing its cores with the client; the notes' server (a 1e7 loop per request).");
         report.AppendLine();
 
@@ -246,7 +247,7 @@ public static class AvailabilityBenchmark
     /// <summary>Two <c>pm2 reload</c>s at 30% and 60% of a load <paramref name="duration"/> long, as <see cref="SignalledRestartRunAsync"/>.</summary>
     internal static async Task<RestartRun> Pm2ReloadRunAsync(string pm2Bin, string mode, Func<Uri, Task<Measurement>> client, TimeSpan duration)
     {
-        await using var pm2 = await Pm2.StartAsync(pm2Bin, Path.Combine(AppContext.BaseDirectory, "node", "server.js"), NotesWork);
+        await using var pm2 = await Pm2.StartAsync(pm2Bin, Path.Combine(AppContext.BaseDirectory, "node", "server.js"), 2, NotesWork, RunningServer.FreePort());
         var pids = await pm2.PidsAsync();
         var load = client(pm2.Url);
         await Task.Delay(duration * 0.3);
@@ -259,7 +260,7 @@ public static class AvailabilityBenchmark
         var replaced = afterFirst.Except(pids).Count() + afterSecond.Except(afterFirst).Count();
         var note = mode.StartsWith("ab") && MixedPidLengths(pids.Concat(afterFirst).Concat(afterSecond)) ? "PIDs of different lengths: ab's length check may count some" : "";
         Console.WriteLine($"  rolling: {"pm2 reload",-44} {mode,-46} {m.Requests,7} requests  {m.Failed,4} failed ({m.Detail})  {note}");
-        return new RestartRun(mode, $"PM2 {Pm2.Version}, pm2 reload", m.Requests, m.Failed, replaced, m.Detail, note);
+        return new RestartRun(mode, $"PM2 {Pm2.PinnedVersion}, pm2 reload", m.Requests, m.Failed, replaced, m.Detail, note);
     }
 
     private static async Task<bool> AnswersAsync(Uri url)

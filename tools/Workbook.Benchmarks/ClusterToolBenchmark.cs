@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Workbook.Notebooks;
 using static Workbook.Benchmarks.AvailabilityBenchmark;
 
 namespace Workbook.Benchmarks;
@@ -96,9 +97,9 @@ public static partial class ClusterToolBenchmark
 
     private static async Task<List<(string, string, double)>> Pm2StartAsync(string bin)
     {
-        var server = $"PM2 {Pm2.Version}, pm2 start (the notes' server.js)";
+        var server = $"PM2 {Pm2.PinnedVersion}, pm2 start (the notes' server.js)";
         var clock = Stopwatch.StartNew();
-        await using var pm2 = await Pm2.LaunchAsync(bin, Path.Combine(AppContext.BaseDirectory, "node", "server.js"), NotesWork);
+        await using var pm2 = await Pm2.LaunchAsync(bin, Path.Combine(AppContext.BaseDirectory, "node", "server.js"), 2, NotesWork, RunningServer.FreePort());
         var returned = clock.Elapsed.TotalMilliseconds;
         var (first, both) = await UntilAnsweredAsync(pm2.Url, clock);
         Console.WriteLine($"  start: {server,-52} returned {returned,6:0} ms, first 200 {first,6:0} ms, both workers {both,6:0} ms");

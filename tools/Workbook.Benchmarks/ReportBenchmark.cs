@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Workbook.Cluster;
+using Workbook.Notebooks;
 using Workbook.Processes;
 using static Workbook.Benchmarks.ClusterBenchmark;
 
