@@ -37,7 +37,7 @@ public sealed class DotnetCluster : IAsyncDisposable
     {
         var tool = ChildProcess.Spawn(DotnetHost(), [ToolDll, .. args], new SpawnOptions
         {
-            Env = Programs.EnvironmentWith(("DOTNET_CLUSTER_HOME", Home)),
+            Env = SpawnOptions.EnvWith([new("DOTNET_CLUSTER_HOME", Home)]),
         });
         var stdout = tool.Stdout!.ReadToEndAsync();
         var stderr = tool.Stderr!.ReadToEndAsync();
@@ -57,7 +57,7 @@ public sealed class DotnetCluster : IAsyncDisposable
         {
             Cwd = cwd,
             // No build server may outlive the build.
-            Env = Programs.EnvironmentWith(("MSBUILDDISABLENODEREUSE", "1"), ("DOTNET_CLI_USE_MSBUILD_SERVER", "0")),
+            Env = SpawnOptions.EnvWith([new("MSBUILDDISABLENODEREUSE", "1"), new("DOTNET_CLI_USE_MSBUILD_SERVER", "0")]),
         });
         var output = dotnet.Stdout!.ReadToEndAsync();
         var errors = dotnet.Stderr!.ReadToEndAsync();

@@ -121,7 +121,7 @@ public sealed partial class NodeProgram : IAsyncDisposable
             throw new FileNotFoundException($"No Node program '{program}' in {Folder}; there are: " +
                 string.Join(", ", Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.js").Select(Path.GetFileName) : []) + ".", script);
         var port = Programs.FreePort();
-        var environment = Programs.EnvironmentWith([.. (env ?? new Dictionary<string, string>()).Select(e => (e.Key, e.Value))]);
+        var environment = SpawnOptions.EnvWith(env ?? new Dictionary<string, string>());
         var child = ChildProcess.Spawn(Executable, ["-r", Path.Combine(Folder, "parent-guard.js"), script, port.ToString(), .. args],
             new SpawnOptions { Env = environment, Cwd = Folder });
         var node = new NodeProgram(program, child, script, port);

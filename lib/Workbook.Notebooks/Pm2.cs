@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using Workbook.Processes;
 
@@ -20,9 +19,7 @@ public sealed partial class Pm2 : IAsyncDisposable
     private Pm2(string executable, string home, int port)
     {
         (_executable, _home) = (executable, home);
-        // ExecOptions.Env replaces the whole environment, as Node's env does: this process's, with PM2_HOME set.
-        _env = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        _env["PM2_HOME"] = home;
+        _env = SpawnOptions.EnvWith([new("PM2_HOME", home)]);
         Url = new Uri($"http://127.0.0.1:{port}/");
     }
 

@@ -1,6 +1,6 @@
 namespace Workbook.Notebooks;
 
-/// <summary>Programs a chapter runs beside ours when they are installed (node, wrk, pm2), and what starting them needs.</summary>
+/// <summary>Programs a chapter runs beside ours when they are installed (node, wrk, pm2), and a free port for them.</summary>
 public static class Programs
 {
     /// <summary>Whether <paramref name="name"/> is a file in a folder on PATH.</summary>
@@ -10,14 +10,6 @@ public static class Programs
     public static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(folder => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
-
-    /// <summary>This process's environment with <paramref name="extra"/> set (SpawnOptions.Env replaces the whole environment, as Node's env does).</summary>
-    internal static Dictionary<string, string> EnvironmentWith(params (string Name, string Value)[] extra)
-    {
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        foreach (var (name, value) in extra) env[name] = value;
-        return env;
-    }
 
     /// <summary>A port of 127.0.0.1 that was free a moment ago.</summary>
     internal static int FreePort()

@@ -264,13 +264,8 @@ public sealed partial class ChildProcess
 
     private static Dictionary<string, string> BuildEnvironment(IReadOnlyDictionary<string, string>? given)
     {
+        if (given is null) return SpawnOptions.EnvWith([]);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (given is null)
-        {
-            foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
-                env[(string)e.Key] = (string?)e.Value ?? "";
-            return env;
-        }
         foreach (var (key, value) in given)
         {
             if (string.IsNullOrEmpty(key) || key.Contains('=') || key.Contains('\0'))

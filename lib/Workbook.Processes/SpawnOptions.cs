@@ -15,6 +15,18 @@ public sealed record SpawnOptions
     public IReadOnlyDictionary<string, string>? Env { get; init; }
 
     /// <summary>
+    /// This process's environment with <paramref name="changes"/> set on top, for <see cref="Env"/> (or
+    /// <see cref="ExecOptions.Env"/>): Node's <c>{ ...process.env, ...changes }</c>.
+    /// </summary>
+    public static Dictionary<string, string> EnvWith(IEnumerable<KeyValuePair<string, string>> changes)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables()) env[(string)e.Key] = (string?)e.Value ?? "";
+        foreach (var (name, value) in changes) env[name] = value;
+        return env;
+    }
+
+    /// <summary>
     /// Run the command inside a shell: <c>true</c> for <c>/bin/sh</c>, or the path of a shell. The command
     /// and its arguments are joined with spaces into one command line, so shell syntax (pipes, <c>$VARS</c>) works.
     /// </summary>

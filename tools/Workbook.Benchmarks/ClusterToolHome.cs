@@ -16,7 +16,7 @@ public sealed partial class ClusterToolHome : IAsyncDisposable
     private readonly HashSet<int> _seenWorkers = [];
     private int? _daemonPid;
 
-    public ClusterToolHome() => _env = ChildEnvironment.CurrentWith([new("DOTNET_CLUSTER_HOME", Home)]);
+    public ClusterToolHome() => _env = SpawnOptions.EnvWith([new("DOTNET_CLUSTER_HOME", Home)]);
 
     /// <summary>The tool's home: created by the tool itself, with its own modes.</summary>
     public string Home => Path.Combine(_folder.FullName, "home");

@@ -67,7 +67,7 @@ public static partial class ExternalTools
     {
         List<string> args = [ExamplePaths.Dll("Workbook.Load"), url.ToString(), "-c", connections.ToString(), "-d", duration.TotalSeconds.ToString("0"), "--json"];
         if (newConnection) args.Add("--new-connection");
-        var env = ChildEnvironment.CurrentWith([new("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", inlineCompletions ? "1" : "0")]);
+        var env = SpawnOptions.EnvWith([new("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", inlineCompletions ? "1" : "0")]);
         var output = (await ChildProcess.ExecFileAsync("dotnet", args, Limits(duration) with { Env = env })).Stdout;
         var r = System.Text.Json.JsonDocument.Parse(output).RootElement;
         return new Measurement(inlineCompletions ? "ours" : "ours, pool completions",

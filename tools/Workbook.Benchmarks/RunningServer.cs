@@ -45,7 +45,7 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<RunningServer> StartAsync(ServerKind kind)
     {
         var port = FreePort();
-        var env = ChildEnvironment.CurrentWith(kind.Env);
+        var env = SpawnOptions.EnvWith(kind.Env);
         var process = ChildProcess.Spawn(kind.File, kind.Args(port), new SpawnOptions { Env = env });
         var started = new List<int>();
         var ready = new TaskCompletionSource();

@@ -1,4 +1,4 @@
-using System.Collections;
+using Workbook.Processes;
 
 namespace Workbook.ClusterTool;
 
@@ -27,8 +27,7 @@ internal static class DaemonEnvironment
     /// <summary>The CLI's environment, plus the <see cref="Limits"/> the user did not set.</summary>
     public static Dictionary<string, string> ForDaemon()
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables()) env[(string)e.Key] = (string?)e.Value ?? "";
+        var env = SpawnOptions.EnvWith([]);
         var own = Limits.Keys.Where(name => !env.ContainsKey(name)).ToList();
         foreach (var name in own) env[name] = Limits[name];
         if (own.Count > 0) env[OwnVariable] = string.Join(',', own);
